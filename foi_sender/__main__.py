@@ -1,0 +1,3 @@
+from foi_sender.cli import main
+
+main()
