@@ -1,0 +1,256 @@
+"""Deadline calendars as iCalendar bytes (DESIGN §5).
+
+Pure: the caller (the ledger) supplies the events and their SEQUENCE numbers; this module turns them
+into one VCALENDAR of all-day VEVENTs and writes it atomically. The ledger keeps, per event UID, the
+last `DeadlineEvent.fingerprint()` and raises the SEQUENCE when it changes.
+
+icalendar is imported inside the functions: CLI start-up time is benchmarked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from foi_sender.errors import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from icalendar import Calendar, Event
+
+PRODID = "-//foi-sender//foi-sender//EN"
+UID_DOMAIN = "foi-sender"
+
+
+class EventKind(StrEnum):
+    REPLY_DUE = "reply-due"
+    LONG_OVERDUE = "long-overdue"
+    REVIEW_WINDOW_CLOSES = "review-window-closes"
+    REVIEW_REPLY_DUE = "review-reply-due"
+
+
+_KIND_ORDER = {kind: i for i, kind in enumerate(EventKind)}
+_CLEAN_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def uid_token(text: str) -> str:
+    """A UID-safe token for a round name or council id (lower-case ASCII letters, digits, `-`).
+
+    Already-clean text (`placements-2025`, `ynys-mon`) is used as it is; anything else is slugged
+    and gets 8 hex digits of its SHA-256, so `Round 1` and `round-1` never share a token.
+    """
+    if _CLEAN_TOKEN.fullmatch(text) and len(text) <= 64:
+        return text
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}-{digest}" if slug else digest
+
+
+@dataclass(frozen=True)
+class DeadlineEvent:
+    round_name: str
+    council_id: str
+    council_name: str
+    kind: EventKind
+    day: date  # the all-day event's date
+    summary: str
+    description: str
+    # Exported as STATUS:CANCELLED under the same UID (e.g. answered before the due date), so a
+    # client that imported the calendar removes or strikes out the event.
+    cancelled: bool = False
+
+    @property
+    def uid(self) -> str:
+        """Stable for (round, council, kind): `reply-due.ynys-mon.placements-2025@foi-sender`."""
+        kind = EventKind(self.kind)
+        return (
+            f"{kind.value}.{uid_token(self.council_id)}.{uid_token(self.round_name)}@{UID_DOMAIN}"
+        )
+
+    def fingerprint(self) -> str:
+        """SHA-256 (hex) of what a calendar shows: the date, the texts and the cancelled flag.
+
+        The identity (round, council, kind) is the UID, not part of the fingerprint; neither are the
+        alarm settings (a reminder is the user's business, not a change of the event).
+        """
+        payload = json.dumps(
+            [self.day.isoformat(), self.summary, self.description, bool(self.cancelled)],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def calendar_uid(name: str) -> str:
+    """The calendar's own UID (RFC 7986), derived from its name so that it never changes."""
+    return f"calendar.{uid_token(name)}@{UID_DOMAIN}"
+
+
+def _check_clock(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("`now` must be an aware datetime (UTC)")
+    return now.astimezone(UTC).replace(microsecond=0)
+
+
+def _check_alarm_days(alarm_days: int | None) -> int:
+    if alarm_days is None:
+        return 0
+    if isinstance(alarm_days, bool) or not isinstance(alarm_days, int) or alarm_days < 0:
+        raise InputError(f"alarm days must be a whole number of days, 0 or more (got {alarm_days})")
+    return alarm_days
+
+
+def _sorted(pairs: Iterable[tuple[DeadlineEvent, int]]) -> list[tuple[DeadlineEvent, int]]:
+    """Events in a stable order (date, council, kind, round); refuses duplicate UIDs."""
+    items = list(pairs)
+    seen: dict[str, DeadlineEvent] = {}
+    for event, sequence in items:
+        if isinstance(event.day, datetime) or not isinstance(event.day, date):
+            raise ValueError(f"the day of {event.uid} must be a date, not {event.day!r}")
+        if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+            raise ValueError(f"SEQUENCE of {event.uid} must be an int >= 0, not {sequence!r}")
+        if event.uid in seen:
+            raise ValueError(f"two events share the UID {event.uid}")
+        seen[event.uid] = event
+    return sorted(
+        items,
+        key=lambda pair: (
+            pair[0].day,
+            pair[0].council_id,
+            _KIND_ORDER[EventKind(pair[0].kind)],
+            pair[0].round_name,
+        ),
+    )
+
+
+def _alarm_text(event: DeadlineEvent, days: int) -> str:
+    when = "tomorrow" if days == 1 else f"in {days} days"
+    return f"{event.summary} ({when}, {event.day.isoformat()})"
+
+
+def make_vevent(event: DeadlineEvent, sequence: int, *, stamp: datetime, alarm_days: int) -> Event:
+    """One all-day VEVENT; a display VALARM `alarm_days` before it unless 0 or cancelled."""
+    from icalendar import Alarm, Event
+
+    subcomponents = []
+    if alarm_days and not event.cancelled:
+        subcomponents.append(
+            Alarm.new_display(
+                description=_alarm_text(event, alarm_days), trigger=-timedelta(days=alarm_days)
+            )
+        )
+    return Event.new(
+        uid=event.uid,
+        stamp=stamp,
+        start=event.day,
+        end=event.day + timedelta(days=1),
+        summary=event.summary,
+        description=event.description,
+        sequence=sequence,
+        status="CANCELLED" if event.cancelled else "CONFIRMED",
+        transparency="TRANSPARENT",
+        subcomponents=subcomponents,
+    )
+
+
+def _new_calendar(**kwargs) -> Calendar:
+    from icalendar import Calendar
+
+    return Calendar.new(prodid=PRODID, calscale="GREGORIAN", **kwargs)
+
+
+def build_calendar(
+    events: Iterable[tuple[DeadlineEvent, int]],
+    *,
+    name: str,
+    now: datetime,
+    alarm_days: int | None,
+) -> bytes:
+    """The whole calendar, as the bytes of an .ics file (CRLF line ends, lines folded at 75 octets).
+
+    `events` are paired with their SEQUENCE; `now` (aware, UTC) is every event's DTSTAMP;
+    `alarm_days` None or 0 means no VALARM. Same input and `now` -> same bytes. An empty input gives
+    a VCALENDAR with no events (RFC 5545 wants at least one: the caller may prefer to refuse).
+    """
+    stamp = _check_clock(now)
+    days = _check_alarm_days(alarm_days)
+    vevents = [make_vevent(e, seq, stamp=stamp, alarm_days=days) for e, seq in _sorted(events)]
+    calendar = _new_calendar(
+        method="PUBLISH", name=name, uid=calendar_uid(name), subcomponents=vevents
+    )
+    return calendar.to_ical()
+
+
+def build_event_resource(
+    event: DeadlineEvent, sequence: int, *, now: datetime, alarm_days: int | None
+) -> bytes:
+    """One event as a CalDAV calendar object resource: a VCALENDAR holding one VEVENT.
+
+    Unlike the .ics file it has no METHOD (RFC 4791 §4.1 forbids it in stored objects), no calendar
+    name and no calendar UID.
+    """
+    stamp = _check_clock(now)
+    days = _check_alarm_days(alarm_days)
+    _sorted([(event, sequence)])  # the same checks as for a whole calendar
+    vevent = make_vevent(event, sequence, stamp=stamp, alarm_days=days)
+    resource = _new_calendar(subcomponents=[vevent])
+    # Calendar.new() always sets a UID (a random one when given none). In a stored object the caldav
+    # library takes the first UID it finds for the object's, so the calendar's must go.
+    del resource["UID"]
+    return resource.to_ical()
+
+
+def write_calendar(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically: a temporary file in the same folder, then os.replace.
+
+    The folder must exist. A reader sees the old file or the new one, never half of one.
+    """
+    path = Path(path)
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder")
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        fd, tmp_name = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise InputError(f"cannot write {path}: {err.strerror or err}") from err
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+__all__ = [
+    "DeadlineEvent",
+    "EventKind",
+    "build_calendar",
+    "build_event_resource",
+    "calendar_uid",
+    "make_vevent",
+    "uid_token",
+    "write_calendar",
+]
