@@ -23,7 +23,11 @@ class RegistryError(InputError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         first = problems[0] if problems else "invalid registry"
-        more = f" (and {len(problems) - 1} more: run `foi-sender councils check`)" if len(problems) > 1 else ""
+        more = (
+            f" (and {len(problems) - 1} more: run `foi-sender councils check`)"
+            if len(problems) > 1
+            else ""
+        )
         super().__init__(first + more)
 
 

@@ -1,0 +1,480 @@
+"""Command line: parse arguments, call one core function, print. Errors are mapped in FoiGroup."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from foi_sender import __version__
+from foi_sender.errors import FoiError
+
+
+@dataclass
+class AppContext:
+    home: Path
+    debug: bool
+
+    @cached_property
+    def settings(self):
+        from foi_sender.config import load_settings
+
+        return load_settings(self.home)
+
+
+class FoiGroup(click.Group):
+    """The one place where domain errors become a message and an exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FoiError as exc:
+            if _debug(ctx):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"Internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+                err=True,
+            )
+            ctx.exit(70)
+
+
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.debug) or "--debug" in sys.argv[1:2]
+
+
+def emit_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@click.group(cls=FoiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="FOI_SENDER_HOME",
+    help="Folder holding foi.toml, the ledger and the outbox [env FOI_SENDER_HOME; default: .].",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="foi-sender")
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, debug: bool) -> None:
+    """Draft, send and track Freedom of Information requests to UK councils."""
+    from foi_sender.config import resolve_home
+
+    ctx.obj = AppContext(home=resolve_home(home), debug=debug)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@cli.command()
+@click.option("--name", help="Your name, as it signs every letter.")
+@click.option("--email", help="Your address: From and Reply-To of every letter.")
+@click.option("--organisation", help="Optional organisation under your name.")
+@click.option("--force", is_flag=True, help="Replace an existing foi.toml.")
+@pass_app
+def init(app: AppContext, name: str | None, email: str | None, organisation, force: bool) -> None:
+    """Write a commented foi.toml in the home folder."""
+    from foi_sender.config import write_initial_config
+    from foi_sender.errors import InputError
+
+    if name is None or email is None:
+        if not sys.stdin.isatty():
+            raise InputError("give --name and --email (no terminal to ask on)")
+        name = name or click.prompt("Your name (signs every letter)")
+        email = email or click.prompt("Your email address (From and Reply-To)")
+    path = write_initial_config(app.home, name, email, organisation, force=force)
+    click.echo(f"Wrote {path}. Next: `foi-sender councils list --missing-email`.")
+
+
+@cli.group()
+def councils() -> None:
+    """The council registry (councils.yaml): list, check, record addresses."""
+
+
+@councils.command("list")
+@click.option(
+    "--nation",
+    type=click.Choice(["England", "Wales", "Scotland", "Northern Ireland"], case_sensitive=False),
+)
+@click.option("--missing-email", is_flag=True, help="Only councils with no FOI address yet.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_json: bool) -> None:
+    """List the councils, their regime and FOI address."""
+    from foi_sender.registry import load_registry
+
+    registry = load_registry(app.home)
+    chosen = [
+        c
+        for c in registry.councils
+        if (nation is None or c.nation.lower() == nation.lower())
+        and not (missing_email and c.foi_email)
+    ]
+    if as_json:
+        emit_json([c.as_json() for c in chosen])
+        return
+    rows = [(c.id, c.nation, c.regime, c.foi_email or "(needs an address)") for c in chosen]
+    click.echo(format_table(("ID", "NATION", "REGIME", "FOI ADDRESS"), rows))
+    with_address = sum(1 for c in chosen if c.foi_email)
+    click.echo(f"{len(chosen)} councils, {with_address} with an address ({registry.path})")
+
+
+@councils.command("check")
+@pass_app
+def councils_check(app: AppContext) -> None:
+    """Validate councils.yaml; print FILE:LINE: problem for each problem (exit 1 if any)."""
+    from foi_sender.errors import CheckFailed
+    from foi_sender.registry import check_registry
+
+    path, problems, count = check_registry(app.home)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise CheckFailed(f"{path}: {len(problems)} problem(s)")
+    click.echo(f"{path}: {count} councils, no problems")
+
+
+@councils.command("set-email")
+@click.argument("council_id", metavar="ID")
+@click.argument("address")
+@click.option("--source", required=True, help="Where you found the address (kept in the file).")
+@pass_app
+def councils_set_email(app: AppContext, council_id: str, address: str, source: str) -> None:
+    """Record a council's verified FOI ADDRESS in the home's councils.yaml."""
+    from foi_sender.registry import set_email
+
+    path, copied = set_email(app.home, council_id, address, source)
+    if copied:
+        click.echo(f"Copied the shipped registry to {path} (it now replaces the shipped one).")
+    click.echo(f"{council_id}: foi_email = {address} ({path})")
+
+
+@cli.command()
+@click.argument("council_id", metavar="COUNCIL")
+@click.option(
+    "--template",
+    "template_name",
+    default="placements_request",
+    show_default=True,
+    help="Template name (a .j2 in HOME/templates overrides the shipped one).",
+)
+@click.option("--round", "round_name", help="Fill in dates and references from this round.")
+@pass_app
+def draft(app: AppContext, council_id: str, template_name: str, round_name: str | None) -> None:
+    """Print the message for COUNCIL: headers and body, exactly as it would be sent."""
+    from foi_sender.rounds import draft_message
+
+    message, letter = draft_message(app.home, app.settings, council_id, template_name, round_name)
+    for note in letter.notes:
+        click.echo(f"Warning: {note}; this letter cannot be sent.", err=True)
+    for header in ("To", "From", "Reply-To", "Subject"):
+        if message[header]:
+            click.echo(f"{header}: {message[header]}")
+    click.echo()
+    click.echo(letter.body, nl=False)
+
+
+@cli.command()
+@click.argument("received", metavar="DATE")
+@click.option("--regime", default="foia", show_default=True, help="foia, eir or foisa.")
+@click.option("--days", default=20, show_default=True, type=int, help="Working days to count.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def deadline(app: AppContext, received: str, regime: str, days: int, as_json: bool) -> None:
+    """The DAYSth working day after DATE (YYYY-MM-DD), the day of receipt being day 0."""
+    from foi_sender import deadlines
+    from foi_sender.config import config_path
+
+    extra = app.settings.extra_holidays if config_path(app.home).exists() else ()
+    explanation = deadlines.explain(
+        deadlines.parse_date(received), deadlines.parse_regime(regime), days, extra
+    )
+    if as_json:
+        emit_json(explanation.as_json())
+    else:
+        click.echo("\n".join(explanation.describe()))
+
+
+@cli.command("read-reply")
+@click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def read_reply(path: Path, as_json: bool) -> None:
+    """Show the facts found in a council's reply (.txt, .eml, .pdf, .docx); records nothing."""
+    from foi_sender.replies import read_reply as read
+
+    facts = read(path).as_json()
+    if as_json:
+        emit_json(facts)
+        return
+    for key, value in facts.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for number, text in value.items():
+                click.echo(f"  {number}: {' '.join(str(text).split())}")
+        elif isinstance(value, list):
+            click.echo(f"{key}: {', '.join(value) if value else '-'}")
+        else:
+            click.echo(f"{key}: {value if value is not None else '-'}")
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option(
+    "--template", "template_name", help="Template for a new round [default: placements_request]."
+)
+@click.option(
+    "--council",
+    "council_ids",
+    multiple=True,
+    metavar="ID",
+    help="A council to include (repeatable).",
+)
+@click.option("--all", "all_councils", is_flag=True, help="Every council in the registry.")
+@click.option(
+    "--transport", type=click.Choice(["outbox", "smtp"]), help="Override [send] transport."
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Render, validate and show the plan; send and record nothing."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--rate", type=click.FloatRange(min=0), help="At most N letters a minute (0: no limit)."
+)
+@click.option(
+    "--retry-uncertain", is_flag=True, help="Send again letters whose delivery is unknown."
+)
+@click.option("--retry-failed", is_flag=True, help="Send again letters the server refused.")
+@pass_app
+def send(
+    app: AppContext,
+    round_name,
+    template_name,
+    council_ids,
+    all_councils,
+    transport,
+    dry_run,
+    yes,
+    rate,
+    retry_uncertain,
+    retry_failed,
+) -> None:
+    """Send ROUND: the first run creates it; a re-run resumes, never sending a letter twice."""
+    from foi_sender import rounds
+    from foi_sender.errors import IncompleteRound, InputError
+    from foi_sender.ledger import ledger_path, open_ledger
+
+    settings = app.settings
+    with rounds.send_lock(app.home):
+        ledger = open_ledger(app.home) if not dry_run or ledger_path(app.home).exists() else None
+        try:
+            plan = rounds.plan_send(
+                app.home,
+                settings,
+                ledger,
+                round_name,
+                template=template_name,
+                council_ids=council_ids,
+                all_councils=all_councils,
+                retry_uncertain=retry_uncertain,
+                retry_failed=retry_failed,
+            )
+            show_plan(plan, transport or settings.transport)
+            if dry_run or plan.to_send == 0:
+                if dry_run:
+                    click.echo("Dry run: nothing sent, nothing recorded.")
+                _raise_if_incomplete(plan.uncertain, plan.failed)
+                return
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise InputError("no terminal to confirm on: add --yes to send")
+                click.confirm(f"Send {plan.to_send} letter(s)?", abort=True)
+            chosen = rounds.open_transport(app.home, settings, transport)
+            messages = rounds.commit_plan(ledger, plan)
+            report = _send_with_progress(ledger, settings, chosen, messages, rate)
+        finally:
+            if ledger:
+                ledger.close()
+    show_report(report)
+    problems = len(report.failed) + len(report.uncertain) + len(report.deferred)
+    problems += len(plan.uncertain) + len(plan.failed)
+    if report.stopped:
+        raise IncompleteRound(f"stopped by you; run `foi-sender send {round_name}` to resume")
+    if problems:
+        raise IncompleteRound(
+            f"{problems} letter(s) not sent; see `foi-sender status {round_name}`"
+        )
+
+
+def _send_with_progress(ledger, settings, transport, messages, rate):
+    import signal
+
+    from foi_sender import rounds
+
+    stop = {"asked": False}
+
+    def ask_to_stop(signum, frame):
+        if stop["asked"]:
+            raise KeyboardInterrupt
+        stop["asked"] = True
+        click.echo("\nStopping after this letter (^C again to stop at once)...", err=True)
+
+    previous = signal.signal(signal.SIGINT, ask_to_stop)
+    try:
+        with click.progressbar(
+            length=len(messages),
+            label="Sending",
+            file=sys.stderr,
+            item_show_func=lambda item: item,
+        ) as bar:
+
+            def advance(council, outcome):
+                bar.update(1, f"{council}: {outcome}")
+
+            return rounds.send_messages(
+                ledger,
+                settings,
+                transport,
+                messages,
+                rate_per_minute=settings.rate_per_minute if rate is None else rate,
+                progress=advance,
+                should_stop=lambda: stop["asked"],
+                retries=settings.smtp.retries,
+                retry_delay=settings.smtp.retry_delay,
+            )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def show_plan(plan, transport: str) -> None:
+    verb = "New round" if plan.creating_round else "Round"
+    click.echo(f"{verb} {plan.round_name!r} (template {plan.template}, transport {transport}):")
+    if plan.already_sent:
+        click.echo(f"  {plan.already_sent} already sent (skipped)")
+    if plan.recovered_uncertain:
+        click.echo(f"  {plan.recovered_uncertain} left mid-send by a stopped run: now uncertain")
+    for label, rows in (
+        ("uncertain (delivery unknown; --retry-uncertain to resend)", plan.uncertain),
+        ("failed (--retry-failed to resend)", plan.failed),
+    ):
+        if rows:
+            click.echo(f"  {len(rows)} {label}")
+    if plan.missing_address:
+        click.echo(
+            f"  {len(plan.missing_address)} skipped, no FOI address: "
+            + _id_list([c.id for c in plan.missing_address])
+        )
+    click.echo(f"  {plan.to_send} to send now")
+
+
+def _id_list(ids: list[str], shown: int = 12) -> str:
+    """Name every id when there are few; else the first few and where to see the rest."""
+    import textwrap
+
+    text = ", ".join(ids[:shown])
+    if len(ids) > shown:
+        text += f" and {len(ids) - shown} more (`foi-sender councils list --missing-email`)"
+    return textwrap.fill(
+        text, width=78, subsequent_indent="    ", break_on_hyphens=False, initial_indent=" " * 36
+    ).lstrip()
+
+
+def show_report(report) -> None:
+    click.echo(f"Sent {len(report.sent)}.")
+    for label, rows in (
+        ("Failed", report.failed),
+        ("Uncertain", report.uncertain),
+        ("Deferred (temporary failure, re-run to retry)", report.deferred),
+    ):
+        for council, reply in rows:
+            click.echo(f"  {label}: {council}: {reply}")
+
+
+def _raise_if_incomplete(uncertain, failed) -> None:
+    from foi_sender.errors import IncompleteRound
+
+    if uncertain or failed:
+        raise IncompleteRound(f"{len(uncertain) + len(failed)} letter(s) uncertain or failed")
+
+
+STATUS_COLUMNS = (
+    "COUNCIL",
+    "STATUS",
+    "SENT",
+    "DUE",
+    "LEFT",
+    "RESPONSE",
+    "REVIEW BY",
+    "REVIEW DUE",
+    "REF",
+)
+
+
+@cli.command()
+@click.argument("round_name", metavar="[ROUND]", required=False)
+@click.option("--overdue", is_flag=True, help="Only requests past their reply or review due date.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool) -> None:
+    """Where every request stands: sent, due, days left, response, review dates."""
+    from foi_sender.config import config_path
+    from foi_sender.rounds import round_states
+
+    settings = app.settings if config_path(app.home).exists() else None
+    states = round_states(app.home, settings, round_name)
+    if overdue:
+        states = [s for s in states if s.status in ("overdue", "long_overdue", "review_overdue")]
+    if as_json:
+        emit_json([s.as_json() for s in states])
+        return
+    rows = [
+        (
+            s.request.council_id
+            if round_name
+            else f"{s.request.round_name}/{s.request.council_id}",
+            s.status.replace("_", " "),
+            _short(s.sent_on),
+            _short(s.due),
+            "" if s.days_left is None or s.answered else s.days_left,
+            _short(s.response_on),
+            _short(s.review_window_closes),
+            _short(s.review_due),
+            s.reference or "",
+        )
+        for s in states
+    ]
+    click.echo(format_table(STATUS_COLUMNS, rows))
+    counts: dict[str, int] = {}
+    for s in states:
+        counts[s.status] = counts.get(s.status, 0) + 1
+    click.echo(
+        ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())) or "No requests."
+    )
+
+
+def _short(day) -> str:
+    return day.strftime("%d %b %y") if day else ""
+
+
+def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
+    cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    return "\n".join(line.format(*row).rstrip() for row in [headers, *cells])
+
+
+def main() -> None:
+    cli(prog_name="foi-sender")

@@ -1,0 +1,344 @@
+"""The home folder and foi.toml: where everything lives and who the requester is."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from foi_sender.errors import ConfigError, InputError
+
+HOME_ENV = "FOI_SENDER_HOME"
+# Pins "now" (ISO 8601 with offset) for tests and back-dating; all derived dates go through now().
+NOW_ENV = "FOI_SENDER_NOW"
+CONFIG_NAME = "foi.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+TRANSPORTS = ("outbox", "smtp")
+SECURITIES = ("starttls", "ssl", "none")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+MAX_FIELD = 300
+
+
+def shipped_path(name: str) -> Path:
+    """A file shipped with foi-sender: inside the package when installed from a wheel, at the top
+    of the source tree when run from a checkout (the design card keeps them there)."""
+    installed = PACKAGE_DIR / name
+    return installed if installed.exists() else PACKAGE_DIR.parent / name
+
+
+def resolve_home(option: str | os.PathLike | None = None) -> Path:
+    """--home, else $FOI_SENDER_HOME, else the current folder."""
+    chosen = option or os.environ.get(HOME_ENV) or "."
+    return Path(chosen).expanduser().resolve()
+
+
+def now() -> datetime:
+    pinned = os.environ.get(NOW_ENV)
+    if not pinned:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(pinned)
+    except ValueError as exc:
+        raise ConfigError(f"${NOW_ENV} is not an ISO date-time: {pinned!r}") from exc
+    if moment.tzinfo is None:
+        raise ConfigError(f"${NOW_ENV} needs a UTC offset, e.g. 2025-05-01T09:00:00+01:00")
+    return moment.astimezone(UTC)
+
+
+def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
+    """One-line text that may end up in a mail header: no control characters, bounded length."""
+    if any(ch in value for ch in "\r\n\x00"):
+        raise InputError(f"{what} must be one line: it contains a line break or NUL")
+    if any(ord(ch) < 32 and ch != "\t" for ch in value):
+        raise InputError(f"{what} contains a control character")
+    if len(value) > max_length:
+        raise InputError(f"{what} is {len(value)} characters long; the limit is {max_length}")
+    return value
+
+
+def check_email(value: str, what: str) -> str:
+    check_text(value, what, max_length=254)
+    if not value.isascii():
+        raise InputError(
+            f"{what} {value!r} has non-ASCII characters; foi-sender sends only to ASCII addresses"
+        )
+    if not _EMAIL.match(value) or ".." in value:
+        raise InputError(f"{what} {value!r} is not an email address")
+    return value
+
+
+@dataclass(frozen=True)
+class Requester:
+    name: str
+    email: str
+    organisation: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    login: bool = True
+    user: str | None = None
+    ca_file: str | None = None
+    timeout: float = 30.0
+    retries: int = 3
+    retry_delay: float = 2.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    requester: Requester
+    transport: str = "outbox"
+    rate_per_minute: float = 0
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    alarm_days: int = 2
+    extra_holidays: tuple[date, ...] = ()
+
+
+_SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "requester": {"name": str, "email": str, "organisation": str, "address": str, "phone": str},
+    "send": {"transport": str, "rate_per_minute": (int, float)},
+    "smtp": {
+        "host": str,
+        "port": int,
+        "security": str,
+        "login": bool,
+        "user": str,
+        "ca_file": str,
+        "timeout": (int, float),
+        "retries": int,
+        "retry_delay": (int, float),
+    },
+    "calendar": {"alarm_days": int, "extra_holidays": list},
+}
+_SECRET_KEYS = {"password", "pass", "passwd", "token", "secret"}
+
+
+def config_path(home: Path) -> Path:
+    return home / CONFIG_NAME
+
+
+def load_settings(home: Path) -> Settings:
+    path = config_path(home)
+    if not path.exists():
+        raise ConfigError(
+            f"{path}: not found; run `foi-sender init --name NAME --email ADDRESS` first"
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from exc
+    return _settings_from(raw, path)
+
+
+def _settings_from(raw: dict, path: Path) -> Settings:
+    for section, values in raw.items():
+        if section not in _SCHEMA:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(_SCHEMA)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: {section} must be a [{section}] table")
+        for key, value in values.items():
+            _check_key(path, section, key, value)
+    requester = raw.get("requester")
+    if not requester or "name" not in requester or "email" not in requester:
+        raise ConfigError(f"{path}: [requester] needs name and email")
+    try:
+        return _build(raw, path)
+    except InputError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _check_key(path: Path, section: str, key: str, value) -> None:
+    if key.lower() in _SECRET_KEYS:
+        raise ConfigError(
+            f"{path}: [{section}] {key}: secrets do not belong in foi.toml; use keyring "
+            "(`yagmail.register`) or the FOI_SENDER_SMTP_PASSWORD environment variable"
+        )
+    expected = _SCHEMA[section].get(key)
+    if expected is None:
+        known = ", ".join(_SCHEMA[section])
+        raise ConfigError(f"{path}: unknown key [{section}] {key} (known: {known})")
+    if isinstance(value, bool) and expected is not bool:
+        raise ConfigError(f"{path}: [{section}] {key} has the wrong type ({type(value).__name__})")
+    if not isinstance(value, expected):
+        raise ConfigError(f"{path}: [{section}] {key} has the wrong type ({type(value).__name__})")
+
+
+def _build(raw: dict, path: Path) -> Settings:
+    req = raw["requester"]
+    requester = Requester(
+        name=check_text(req["name"], "[requester] name", max_length=120),
+        email=check_email(req["email"], "[requester] email"),
+        organisation=_optional_text(req, "organisation"),
+        address=_optional_text(req, "address", multiline=True),
+        phone=_optional_text(req, "phone"),
+    )
+    send = raw.get("send", {})
+    transport = send.get("transport", "outbox")
+    if transport not in TRANSPORTS:
+        raise InputError(
+            f"[send] transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}"
+        )
+    rate = send.get("rate_per_minute", 0)
+    if rate < 0:
+        raise InputError("[send] rate_per_minute must be 0 (no limit) or more")
+    smtp = _smtp_settings(raw.get("smtp", {}))
+    cal = raw.get("calendar", {})
+    alarm_days = cal.get("alarm_days", 2)
+    if not 0 <= alarm_days <= 60:
+        raise InputError("[calendar] alarm_days must be between 0 and 60")
+    return Settings(
+        requester=requester,
+        transport=transport,
+        rate_per_minute=float(rate),
+        smtp=smtp,
+        alarm_days=alarm_days,
+        extra_holidays=_extra_holidays(cal.get("extra_holidays", [])),
+    )
+
+
+def _optional_text(section: dict, key: str, *, multiline: bool = False) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if multiline:
+        # A postal address may span lines in the letter body, but never reaches a header.
+        for line in value.splitlines():
+            check_text(line, f"[requester] {key}")
+        return value.strip()
+    return check_text(value, f"[requester] {key}")
+
+
+def _smtp_settings(smtp: dict) -> SmtpSettings:
+    security = smtp.get("security", "starttls")
+    if security not in SECURITIES:
+        raise InputError(
+            f"[smtp] security must be one of {', '.join(SECURITIES)}, not {security!r}"
+        )
+    port = smtp.get("port", 465 if security == "ssl" else 587)
+    if not 0 < port < 65536:
+        raise InputError(f"[smtp] port {port} is not a TCP port")
+    timeout = float(smtp.get("timeout", 30))
+    if timeout <= 0:
+        raise InputError("[smtp] timeout must be more than 0 seconds")
+    host = check_text(smtp.get("host", "localhost"), "[smtp] host", max_length=253)
+    user = smtp.get("user")
+    retries, retry_delay = smtp.get("retries", 3), float(smtp.get("retry_delay", 2.0))
+    if not 0 <= retries <= 10 or not 0 <= retry_delay <= 600:
+        raise InputError("[smtp] retries must be 0..10 and retry_delay 0..600 seconds")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        login=smtp.get("login", True),
+        user=check_text(user, "[smtp] user") if user is not None else None,
+        ca_file=smtp.get("ca_file"),
+        timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+    )
+
+
+def _extra_holidays(values: list) -> tuple[date, ...]:
+    days = []
+    for value in values:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            days.append(value)
+            continue
+        try:
+            days.append(date.fromisoformat(str(value)))
+        except ValueError as exc:
+            raise InputError(
+                f"[calendar] extra_holidays: {value!r} is not a date (use 2026-06-15)"
+            ) from exc
+    return tuple(sorted(set(days)))
+
+
+_TEMPLATE = """\
+# foi-sender settings. Passwords never go here: store the SMTP password in your keyring with
+#   .venv/bin/python -c "import yagmail; yagmail.register('you@example.org')"
+# or set FOI_SENDER_SMTP_PASSWORD in the environment.
+
+[requester]
+name = {name}             # signs every letter
+email = {email}           # From and Reply-To
+{organisation}# address = "1 Example Street, Leicester LE1 1AA"
+# phone = "0116 000 0000"
+
+[send]
+transport = "outbox"      # "outbox" writes a Maildir in this folder; "smtp" really sends
+rate_per_minute = 0       # 0: no limit (Gmail wants about 20)
+
+[smtp]
+host = "smtp.gmail.com"
+port = 587
+security = "starttls"     # starttls | ssl | none
+login = true              # false for a relay that takes no login
+user = {email}
+# ca_file = "/path/to/ca.pem"   # trust this CA as well as the system's
+# retries = 3             # tries after a temporary failure (4xx, connection refused)
+# retry_delay = 2.0       # seconds before the first retry; doubles each time
+
+[calendar]
+alarm_days = 2            # reminder this many days before each deadline
+extra_holidays = []       # ISO dates proclaimed after the holidays package was released
+"""
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def write_initial_config(
+    home: Path, name: str, email: str, organisation: str | None = None, *, force: bool = False
+) -> Path:
+    check_text(name, "--name", max_length=120)
+    check_email(email, "--email")
+    if organisation is not None:
+        check_text(organisation, "--organisation")
+    path = config_path(home)
+    if path.exists() and not force:
+        raise InputError(f"{path} exists already; edit it, or pass --force to replace it")
+    if not home.is_dir():
+        raise InputError(f"home folder {home} does not exist; create it first")
+    org_line = (
+        f"organisation = {_toml_string(organisation)}\n"
+        if organisation
+        else ('# organisation = "Example Care Ltd"\n')
+    )
+    text = _TEMPLATE.format(
+        name=_toml_string(name), email=_toml_string(email), organisation=org_line
+    )
+    atomic_write(path, text.encode("utf-8"), mode=0o600)
+    load_settings(home)
+    return path
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write via a temp file in the same folder and rename, so a crash never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,490 @@
+"""The SQLite ledger: rounds, requests, outgoing letters, send attempts and life events.
+
+Every state change is one transaction. Outgoing letters (the request, reviews, chasers) share one
+table so the same exactly-once journal (queued -> sending -> sent) guards all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from foi_sender.errors import InputError, LedgerError
+
+LEDGER_NAME = "foi.sqlite"
+
+# Append-only: never edit a migration that has shipped; add a new one.
+MIGRATIONS = (
+    """
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        template TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        council_id TEXT NOT NULL,
+        council_name TEXT NOT NULL,
+        regime TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (round_id, council_id)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests(id),
+        kind TEXT NOT NULL,
+        message_id TEXT NOT NULL UNIQUE,
+        to_address TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        thread TEXT,  -- the References chain, oldest first: its last id is In-Reply-To
+        status TEXT NOT NULL CHECK (status IN ('queued','sending','sent','failed','uncertain')),
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        last_error TEXT
+    );
+    CREATE INDEX messages_by_request ON messages(request_id, kind);
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id),
+        transport TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        outcome TEXT,
+        server_reply TEXT
+    );
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests(id),
+        kind TEXT NOT NULL,
+        on_date TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        data TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX events_by_request ON events(request_id, id);
+    CREATE TABLE calendar_events (
+        uid TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        sequence INTEGER NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    id: int
+    name: str
+    template: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    id: int
+    round_id: int
+    round_name: str
+    council_id: str
+    council_name: str
+    regime: str
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    id: int
+    request_id: int
+    kind: str
+    message_id: str
+    to_address: str
+    subject: str
+    body: str
+    thread: tuple[str, ...]
+    status: str
+    created_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    id: int
+    request_id: int
+    kind: str
+    on_date: date
+    recorded_at: datetime
+    data: dict
+
+
+def ledger_path(home: Path) -> Path:
+    return home / LEDGER_NAME
+
+
+class Ledger:
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self.db = connection
+        self.path = path
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE so two processes never interleave a read-then-write."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _ledger_error(self.path, exc) from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise _ledger_error(self.path, exc) from exc
+
+    # rounds
+    def get_round(self, name: str) -> RoundRow | None:
+        row = self._one("SELECT id, name, template, created_at FROM rounds WHERE name = ?", name)
+        return RoundRow(row[0], row[1], row[2], _dt(row[3])) if row else None
+
+    def require_round(self, name: str) -> RoundRow:
+        found = self.get_round(name)
+        if found is None:
+            names = [r.name for r in self.rounds()]
+            known = f"known rounds: {', '.join(names)}" if names else "no rounds yet"
+            raise InputError(f"no round named {name!r} ({known})")
+        return found
+
+    def rounds(self) -> list[RoundRow]:
+        rows = self._all("SELECT id, name, template, created_at FROM rounds ORDER BY id")
+        return [RoundRow(r[0], r[1], r[2], _dt(r[3])) for r in rows]
+
+    def create_round(self, db: sqlite3.Connection, name: str, template: str, at: datetime) -> int:
+        cursor = db.execute(
+            "INSERT INTO rounds (name, template, created_at) VALUES (?, ?, ?)",
+            (name, template, at.isoformat()),
+        )
+        return cursor.lastrowid
+
+    # requests
+    _REQUEST_SQL = """SELECT q.id, q.round_id, r.name, q.council_id, q.council_name, q.regime
+                      FROM requests q JOIN rounds r ON r.id = q.round_id"""
+
+    def requests(self, round_id: int | None = None) -> list[RequestRow]:
+        if round_id is None:
+            rows = self._all(self._REQUEST_SQL + " ORDER BY q.round_id, q.council_id")
+        else:
+            rows = self._all(
+                self._REQUEST_SQL + " WHERE q.round_id = ? ORDER BY q.council_id", round_id
+            )
+        return [RequestRow(*row) for row in rows]
+
+    def get_request(self, round_id: int, council_id: str) -> RequestRow | None:
+        row = self._one(
+            self._REQUEST_SQL + " WHERE q.round_id = ? AND q.council_id = ?", round_id, council_id
+        )
+        return RequestRow(*row) if row else None
+
+    def add_request(
+        self,
+        db: sqlite3.Connection,
+        round_id: int,
+        council_id: str,
+        council_name: str,
+        regime: str,
+        at: datetime,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO requests (round_id, council_id, council_name, regime, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (round_id, council_id, council_name, regime, at.isoformat()),
+        )
+        return cursor.lastrowid
+
+    # outgoing letters
+    _MESSAGE_COLUMNS = (
+        "id, request_id, kind, message_id, to_address, subject, body, thread, status,"
+        " created_at, sent_at, last_error"
+    )
+    _MESSAGE_SQL = f"SELECT {_MESSAGE_COLUMNS} FROM messages"
+
+    def add_message(
+        self,
+        db: sqlite3.Connection,
+        request_id: int,
+        kind: str,
+        message_id: str,
+        to_address: str,
+        subject: str,
+        body: str,
+        thread: tuple[str, ...],
+        at: datetime,
+    ) -> int:
+        cursor = db.execute(
+            "INSERT INTO messages (request_id, kind, message_id, to_address, subject, body,"
+            " thread, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+            (
+                request_id,
+                kind,
+                message_id,
+                to_address,
+                subject,
+                body,
+                " ".join(thread) or None,
+                at.isoformat(),
+            ),
+        )
+        return cursor.lastrowid
+
+    def messages(self, request_id: int, kind: str | None = None) -> list[MessageRow]:
+        if kind is None:
+            rows = self._all(self._MESSAGE_SQL + " WHERE request_id = ? ORDER BY id", request_id)
+        else:
+            rows = self._all(
+                self._MESSAGE_SQL + " WHERE request_id = ? AND kind = ? ORDER BY id",
+                request_id,
+                kind,
+            )
+        return [_message(row) for row in rows]
+
+    def messages_of_round(self, round_id: int, kinds: tuple[str, ...]) -> list[MessageRow]:
+        marks = ",".join("?" * len(kinds))
+        columns = ", ".join(f"m.{c.strip()}" for c in self._MESSAGE_COLUMNS.split(","))
+        rows = self._all(
+            f"SELECT {columns} FROM messages m JOIN requests q ON q.id = m.request_id"
+            f" WHERE q.round_id = ? AND m.kind IN ({marks}) ORDER BY q.council_id, m.id",
+            round_id,
+            *kinds,
+        )
+        return [_message(row) for row in rows]
+
+    def get_message(self, message_row_id: int) -> MessageRow:
+        return _message(self._one(self._MESSAGE_SQL + " WHERE id = ?", message_row_id))
+
+    def find_message_ids(self, message_ids: list[str]) -> list[MessageRow]:
+        if not message_ids:
+            return []
+        marks = ",".join("?" * len(message_ids))
+        rows = self._all(self._MESSAGE_SQL + f" WHERE message_id IN ({marks})", *message_ids)
+        return [_message(row) for row in rows]
+
+    def claim(self, message_row_id: int, transport: str, at: datetime) -> int | None:
+        """queued -> sending, journaled before any byte goes out. None if no longer queued."""
+        with self.transaction() as db:
+            changed = db.execute(
+                "UPDATE messages SET status = 'sending' WHERE id = ? AND status = 'queued'",
+                (message_row_id,),
+            ).rowcount
+            if not changed:
+                return None
+            return db.execute(
+                "INSERT INTO attempts (message_id, transport, started_at) VALUES (?, ?, ?)",
+                (message_row_id, transport, at.isoformat()),
+            ).lastrowid
+
+    def finish(
+        self,
+        message_row_id: int,
+        attempt_id: int,
+        status: str,
+        outcome: str,
+        reply: str | None,
+        at: datetime,
+    ) -> None:
+        """sending -> sent | failed | uncertain | queued (a temporary failure, retried later)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE messages SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
+                (
+                    status,
+                    None if status == "sent" else reply,
+                    at.isoformat() if status == "sent" else None,
+                    message_row_id,
+                ),
+            )
+            db.execute(
+                "UPDATE attempts SET finished_at = ?, outcome = ?, server_reply = ? WHERE id = ?",
+                (at.isoformat(), outcome, reply, attempt_id),
+            )
+
+    def mark_interrupted_as_uncertain(self) -> int:
+        """A message left `sending` means a process died mid-send: it may or may not have gone."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE attempts SET outcome = 'interrupted' WHERE outcome IS NULL"
+                " AND message_id IN (SELECT id FROM messages WHERE status = 'sending')"
+            )
+            return db.execute(
+                "UPDATE messages SET status = 'uncertain', last_error = 'the sending process"
+                " stopped mid-send: the server may or may not have it' WHERE status = 'sending'"
+            ).rowcount
+
+    def requeue(self, message_row_ids: list[int]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE messages SET status = 'queued' WHERE id = ? AND status IN"
+                " ('failed', 'uncertain')",
+                [(i,) for i in message_row_ids],
+            )
+
+    def attempts(self, message_row_id: int) -> list[tuple]:
+        return self._all(
+            "SELECT transport, started_at, finished_at, outcome, server_reply FROM attempts"
+            " WHERE message_id = ? ORDER BY id",
+            message_row_id,
+        )
+
+    # life events
+    def add_event(
+        self,
+        db: sqlite3.Connection,
+        request_id: int,
+        kind: str,
+        on_date: date,
+        at: datetime,
+        data: dict | None = None,
+    ) -> None:
+        db.execute(
+            "INSERT INTO events (request_id, kind, on_date, recorded_at, data)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (
+                request_id,
+                kind,
+                on_date.isoformat(),
+                at.isoformat(),
+                json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+            ),
+        )
+
+    def events(self, request_id: int) -> list[EventRow]:
+        rows = self._all(
+            "SELECT id, request_id, kind, on_date, recorded_at, data FROM events"
+            " WHERE request_id = ? ORDER BY id",
+            request_id,
+        )
+        return [
+            EventRow(r[0], r[1], r[2], date.fromisoformat(r[3]), _dt(r[4]), json.loads(r[5]))
+            for r in rows
+        ]
+
+    # calendar sequence numbers
+    def calendar_sequence(self, db: sqlite3.Connection, uid: str, fingerprint: str) -> int:
+        """SEQUENCE for an event: unchanged while its fingerprint is, one higher when it changes."""
+        row = db.execute(
+            "SELECT fingerprint, sequence FROM calendar_events WHERE uid = ?", (uid,)
+        ).fetchone()
+        if row is None:
+            db.execute("INSERT INTO calendar_events VALUES (?, ?, 0)", (uid, fingerprint))
+            return 0
+        if row[0] == fingerprint:
+            return row[1]
+        db.execute(
+            "UPDATE calendar_events SET fingerprint = ?, sequence = ? WHERE uid = ?",
+            (fingerprint, row[1] + 1, uid),
+        )
+        return row[1] + 1
+
+    def _one(self, sql: str, *args):
+        try:
+            return self.db.execute(sql, args).fetchone()
+        except sqlite3.Error as exc:
+            raise _ledger_error(self.path, exc) from exc
+
+    def _all(self, sql: str, *args) -> list:
+        try:
+            return self.db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise _ledger_error(self.path, exc) from exc
+
+
+def open_ledger(home: Path, *, create: bool = True) -> Ledger:
+    path = ledger_path(home)
+    if not path.exists():
+        if not create:
+            raise InputError(f"no ledger in {home}: send a round first (`foi-sender send ROUND`)")
+        if not home.is_dir():
+            raise InputError(f"home folder {home} does not exist")
+        try:
+            # Created 0600 first: SQLite gives its -wal and -shm files the database's mode.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise LedgerError(f"cannot create {path}: {exc.strerror}") from exc
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=5.0)
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        _migrate(db, path)
+    except sqlite3.Error as exc:
+        raise _ledger_error(path, exc) from exc
+    return Ledger(db, path)
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    if db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the lock: another process may have migrated meanwhile.
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise LedgerError(
+                f"{path} was written by a newer foi-sender (schema {version}); upgrade foi-sender"
+            )
+        # Statement by statement, not executescript(), which would commit half a migration.
+        for script in MIGRATIONS[version:]:
+            for statement in _statements(script):
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _ledger_error(path: Path, exc: sqlite3.Error) -> LedgerError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return LedgerError(f"{path} is locked by another foi-sender process; try again shortly")
+    if "not a database" in text or "malformed" in text:
+        return LedgerError(f"{path} is not a readable foi-sender ledger ({text}); restore a backup")
+    if "readonly" in text or "read-only" in text:
+        return LedgerError(f"{path} is read-only: foi-sender cannot record anything ({text})")
+    return LedgerError(f"{path}: {text}")
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _message(row) -> MessageRow:
+    return MessageRow(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        row[6],
+        tuple(row[7].split()) if row[7] else (),
+        row[8],
+        _dt(row[9]),
+        _dt(row[10]),
+        row[11],
+    )

@@ -1,0 +1,189 @@
+"""A request's life, derived from the ledger: its status and every date that follows from the law.
+
+Nothing here is stored: the dates are recomputed from events (sent, clarification, extension,
+response, review) each time, so a newly proclaimed holiday or a corrected event moves them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from foi_sender import deadlines
+from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow
+
+OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
+# Letters that belong to a request, besides the request itself.
+REVIEW, REVIEW_CHASER, OVERDUE_CHASER, REQUEST = (
+    "internal_review",
+    "review_chaser",
+    "overdue_chaser",
+    "request",
+)
+
+
+@dataclass(frozen=True)
+class RequestState:
+    request: RequestRow
+    letter: MessageRow
+    status: str
+    sent_on: date | None = None
+    due: date | None = None
+    days_left: int | None = None
+    long_overdue_on: date | None = None
+    response_on: date | None = None
+    outcome: str | None = None
+    reference: str | None = None
+    exemptions: tuple[str, ...] = ()
+    response_file: str | None = None
+    review_window_closes: date | None = None
+    review_requested_on: date | None = None
+    review_due: date | None = None
+    review_days_late: int | None = None
+    review_answered_on: date | None = None
+    withdrawn_on: date | None = None
+    clarified_on: date | None = None
+    last_chased_on: date | None = None
+    review_letter: MessageRow | None = None
+    events: tuple[EventRow, ...] = field(default=(), repr=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.response_on is not None
+
+    @property
+    def days_overdue(self) -> int | None:
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else None
+
+    def as_json(self) -> dict:
+        iso = lambda d: d.isoformat() if d else None  # noqa: E731
+        return {
+            "round": self.request.round_name,
+            "council": self.request.council_id,
+            "status": self.status,
+            "sent_on": iso(self.sent_on),
+            "due": iso(self.due),
+            "days_left": self.days_left,
+            "long_overdue_on": iso(self.long_overdue_on),
+            "response_on": iso(self.response_on),
+            "outcome": self.outcome,
+            "exemptions": list(self.exemptions),
+            "review_window_closes": iso(self.review_window_closes),
+            "review_requested_on": iso(self.review_requested_on),
+            "review_due": iso(self.review_due),
+            "reference": self.reference,
+            "message_id": self.letter.message_id,
+        }
+
+
+def request_state(
+    ledger: Ledger, request: RequestRow, today: date, extra_holidays: tuple[date, ...] = ()
+) -> RequestState:
+    messages = ledger.messages(request.id)
+    letter = next(m for m in messages if m.kind == REQUEST)
+    events = tuple(ledger.events(request.id))
+    return derive(request, letter, messages, events, today, extra_holidays)
+
+
+def derive(
+    request: RequestRow,
+    letter: MessageRow,
+    messages: list[MessageRow],
+    events: tuple[EventRow, ...],
+    today: date,
+    extra_holidays: tuple[date, ...] = (),
+) -> RequestState:
+    if letter.status != "sent":
+        return RequestState(request, letter, letter.status, events=events)
+    regime = deadlines.Regime(request.regime)
+    calendar = deadlines.calendar_for(regime, extra_holidays)
+    sent_on = deadlines.london_date(letter.sent_at)
+    clock_start = sent_on
+    due = deadlines.reply_due(sent_on, regime, extra_holidays)
+    facts: dict = {}
+    for event in events:
+        if event.kind == "clarification":
+            clock_start = event.on_date
+            due = deadlines.clarified_due(event.on_date, regime, extra_holidays)
+            facts["clarified_on"] = event.on_date
+        elif event.kind == "extension":
+            to = event.data.get("to")
+            due = (
+                date.fromisoformat(to)
+                if to
+                else deadlines.extend_due(due, event.data["days"], regime, extra_holidays)
+            )
+        elif event.kind == "response":
+            facts.update(
+                response_on=event.on_date,
+                outcome=event.data.get("outcome"),
+                reference=event.data.get("reference") or facts.get("reference"),
+                exemptions=tuple(event.data.get("exemptions", ())),
+                response_file=event.data.get("file"),
+            )
+        elif event.kind == "review_response":
+            facts["review_answered_on"] = event.on_date
+        elif event.kind == "withdrawn":
+            facts["withdrawn_on"] = event.on_date
+    long_overdue_on = calendar.add(clock_start, 40)
+    sent_reviews = [m for m in messages if m.kind == REVIEW and m.status == "sent"]
+    review = sent_reviews[0] if sent_reviews else None
+    reviews_any = [m for m in messages if m.kind == REVIEW]
+    chases = [m for m in messages if m.kind == OVERDUE_CHASER and m.status == "sent"]
+    review_fields = _review_fields(review, regime, calendar, today, extra_holidays)
+    response_on = facts.get("response_on")
+    state = RequestState(
+        request=request,
+        letter=letter,
+        status="",
+        sent_on=sent_on,
+        due=due,
+        days_left=_days_left(calendar, today, due),
+        long_overdue_on=long_overdue_on,
+        review_window_closes=(
+            deadlines.review_window_closes(response_on, regime, extra_holidays)
+            if response_on
+            else None
+        ),
+        last_chased_on=deadlines.london_date(chases[-1].sent_at) if chases else None,
+        review_letter=review or (reviews_any[0] if reviews_any else None),
+        events=events,
+        **review_fields,
+        **facts,
+    )
+    return _with_status(state, today, reviews_any)
+
+
+def _review_fields(review, regime, calendar, today, extra_holidays) -> dict:
+    if review is None:
+        return {}
+    requested = deadlines.london_date(review.sent_at)
+    due = deadlines.review_reply_due(requested, regime, extra_holidays)
+    late = calendar.working_days_between(due, today) if today > due else 0
+    return {"review_requested_on": requested, "review_due": due, "review_days_late": late}
+
+
+def _days_left(calendar, today: date, due: date) -> int:
+    if today <= due:
+        return calendar.working_days_between(today, due)
+    return -calendar.working_days_between(due, today)
+
+
+def _with_status(state: RequestState, today: date, reviews: list[MessageRow]) -> RequestState:
+    if state.withdrawn_on:
+        status = "withdrawn"
+    elif state.review_answered_on:
+        status = "review_answered"
+    elif state.review_requested_on:
+        status = "review_overdue" if state.review_days_late else "review_requested"
+    elif reviews and reviews[0].status in ("uncertain", "failed", "queued", "sending"):
+        status = f"review_{reviews[0].status}"
+    elif state.response_on:
+        status = state.outcome or "answered"
+    elif today > state.long_overdue_on:
+        status = "long_overdue"
+    elif today > state.due:
+        status = "overdue"
+    else:
+        status = "awaiting"
+    return replace(state, status=status)

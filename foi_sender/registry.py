@@ -1,0 +1,251 @@
+"""councils.yaml: strict loading, validation with FILE:LINE errors, editing addresses in place."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from foi_sender.config import atomic_write, check_email, check_text, shipped_path
+from foi_sender.errors import InputError, RegistryError
+
+REGISTRY_NAME = "councils.yaml"
+NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
+REGIMES = ("FOIA", "EIR", "FOISA")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")  # GOV.UK slugs: st.-helens exists
+_GSS = re.compile(r"^[ENSW]\d{8}$")
+_LA_CODE = re.compile(r"^\d{3}$")
+
+
+@dataclass(frozen=True)
+class Council:
+    id: str
+    name: str
+    nation: str
+    regime: str
+    foi_email: str | None = None
+    review_email: str | None = None
+    gss_code: str | None = None
+    dfe_la_code: str | None = None
+    email_source: str | None = None
+    homepage: str | None = None
+    salutation: str | None = None
+    line: int = 0
+
+    @property
+    def review_address(self) -> str | None:
+        return self.review_email or self.foi_email
+
+    def as_json(self) -> dict:
+        data = {key: getattr(self, key) for key in _FIELDS}
+        data["review_email"] = self.review_address
+        return data
+
+
+_REQUIRED = ("id", "name", "nation", "regime")
+_OPTIONAL = (
+    "foi_email",
+    "review_email",
+    "gss_code",
+    "dfe_la_code",
+    "email_source",
+    "homepage",
+    "salutation",
+)
+_FIELDS = _REQUIRED + _OPTIONAL
+
+
+@dataclass(frozen=True)
+class Registry:
+    path: Path
+    councils: tuple[Council, ...]
+
+    def get(self, council_id: str) -> Council:
+        for council in self.councils:
+            if council.id == council_id:
+                return council
+        close = difflib.get_close_matches(council_id, [c.id for c in self.councils], n=3)
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else "; see `foi-sender councils list`"
+        )
+        raise InputError(f"no council with id {council_id!r} in {self.path}{hint}")
+
+
+def registry_path(home: Path) -> Path:
+    """The home's own councils.yaml replaces the shipped one."""
+    own = home / REGISTRY_NAME
+    return own if own.exists() else shipped_path(REGISTRY_NAME)
+
+
+def load_registry(home: Path) -> Registry:
+    path = registry_path(home)
+    councils, problems = _parse(path)
+    if problems:
+        raise RegistryError(problems)
+    return Registry(path, tuple(councils))
+
+
+def check_registry(home: Path) -> tuple[Path, list[str], int]:
+    """Every problem in the registry as `FILE:LINE: message`, and how many councils were read."""
+    path = registry_path(home)
+    councils, problems = _parse(path)
+    return path, problems, len(councils)
+
+
+def _parse(path: Path) -> tuple[list[Council], list[str]]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [f"{path}:1: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"]
+    except OSError as exc:
+        return [], [f"{path}:1: cannot read it ({exc.strerror})"]
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return [], [f"{path}:{line}: YAML syntax error: {problem}"]
+    finally:
+        loader.dispose()
+    return _read_root(path, root)
+
+
+def _read_root(path: Path, root) -> tuple[list[Council], list[str]]:
+    if not isinstance(root, yaml.MappingNode):
+        return [], [f"{path}:1: expected a mapping with a `councils:` list at the top"]
+    top = {key.value: (key, value) for key, value in root.value}
+    unknown = [key for key in top if key != "councils"]
+    problems = [
+        f"{path}:{top[key][0].start_mark.line + 1}: unknown top-level key {key!r} (only `councils`)"
+        for key in unknown
+    ]
+    if "councils" not in top or not isinstance(top["councils"][1], yaml.SequenceNode):
+        return [], problems + [f"{path}:1: expected `councils:` followed by a list of councils"]
+    councils: list[Council] = []
+    seen: dict[str, int] = {}
+    for item in top["councils"][1].value:
+        line = item.start_mark.line + 1
+        council, item_problems = _read_council(item, line)
+        problems.extend(f"{path}:{where}: {message}" for where, message in item_problems)
+        if council is None:
+            continue
+        if council.id in seen:
+            problems.append(
+                f"{path}:{line}: duplicate id {council.id!r} (first at line {seen[council.id]})"
+            )
+            continue
+        seen[council.id] = line
+        councils.append(council)
+    return councils, problems
+
+
+def _read_council(node, line: int) -> tuple[Council | None, list[tuple[int, str]]]:
+    if not isinstance(node, yaml.MappingNode):
+        return None, [(line, "each council must be a mapping of key: value")]
+    problems: list[tuple[int, str]] = []
+    values: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        key, key_line = key_node.value, key_node.start_mark.line + 1
+        if key not in _FIELDS:
+            close = difflib.get_close_matches(str(key), _FIELDS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append((key_line, f"unknown key {key!r}{hint}"))
+        elif key in values:
+            problems.append((key_line, f"key {key!r} given twice"))
+        elif not isinstance(value_node, yaml.ScalarNode) or value_node.value == "":
+            problems.append((key_line, f"{key} must be a single text value"))
+        else:
+            values[key] = value_node.value
+            problem = _field_problem(key, value_node.value)
+            if problem:
+                problems.append((key_line, problem))
+    missing = [key for key in _REQUIRED if key not in values]
+    if missing:
+        problems.append((line, f"missing {', '.join(missing)}"))
+    if "foi_email" in values and "email_source" not in values:
+        problems.append((line, "foi_email needs email_source: say where the address was found"))
+    if problems:
+        return None, problems
+    return Council(line=line, **values), []
+
+
+def _field_problem(key: str, value: str) -> str | None:
+    try:
+        check_text(value, key, max_length=500 if key == "email_source" else 200)
+        if key in ("foi_email", "review_email"):
+            check_email(value, key)
+    except InputError as exc:
+        return str(exc)
+    checks = {
+        "id": (
+            _SLUG.match,
+            "id must be a GOV.UK-style slug like `leicester` (lower-case letters, digits, . and -)",
+        ),
+        "nation": (lambda v: v in NATIONS, f"nation must be one of {', '.join(NATIONS)}"),
+        "regime": (lambda v: v in REGIMES, f"regime must be one of {', '.join(REGIMES)}"),
+        "gss_code": (_GSS.match, "gss_code must look like E06000016"),
+        "dfe_la_code": (_LA_CODE.match, 'dfe_la_code must be three digits, e.g. "856"'),
+    }
+    if key in checks:
+        valid, message = checks[key]
+        if not valid(value):
+            return f"{message}, not {value!r}"
+    return None
+
+
+def set_email(home: Path, council_id: str, address: str, source: str) -> tuple[Path, bool]:
+    """Record a verified FOI address in the home's councils.yaml, keeping its comments.
+
+    Returns the file written and whether it was first copied from the shipped registry.
+    """
+    check_email(address, "address")
+    check_text(source, "--source", max_length=500)
+    if not source.strip():
+        raise InputError("--source must say where the address was found")
+    target = home / REGISTRY_NAME
+    copied = not target.exists()
+    registry = load_registry(home)
+    council = registry.get(council_id)
+    lines = registry.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = _set_key(lines, council.line, "foi_email", address)
+    lines = _set_key(lines, council.line, "email_source", json.dumps(source, ensure_ascii=False))
+    new_text = "".join(lines)
+    loader = yaml.SafeLoader(new_text)
+    try:
+        councils, problems = _read_root(target, loader.get_single_node())
+    finally:
+        loader.dispose()
+    if problems:
+        raise RegistryError(problems)
+    atomic_write(target, new_text.encode("utf-8"))
+    return target, copied
+
+
+def _set_key(lines: list[str], start_line: int, key: str, value: str) -> list[str]:
+    """Replace `key:` inside the council block starting at start_line (1-based), or add it."""
+    first = start_line - 1
+    indent = len(lines[first]) - len(lines[first].lstrip(" -"))
+    end = first + 1
+    while end < len(lines):
+        stripped = lines[end].lstrip(" ")
+        if lines[end].strip() and (
+            stripped.startswith("- ") or len(lines[end]) - len(stripped) < indent
+        ):
+            break
+        end += 1
+    new_line = f"{' ' * indent}{key}: {value}\n"
+    for index in range(first, end):
+        body = lines[index].lstrip(" -")
+        if body.startswith(f"{key}:"):
+            prefix = lines[index][: len(lines[index]) - len(body)]
+            return lines[:index] + [f"{prefix}{key}: {value}\n"] + lines[index + 1 :]
+    last = end
+    while last > first + 1 and not lines[last - 1].strip():
+        last -= 1
+    return lines[:last] + [new_line] + lines[last:]

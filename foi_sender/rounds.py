@@ -1,0 +1,420 @@
+"""A round: choose councils, render and validate every letter, then send each exactly once.
+
+The journal: a letter is `queued` in the ledger before anything is sent, `sending` (committed)
+just before the SMTP transaction, and `sent`/`failed`/`uncertain` (committed) after it. A letter
+found `sending` by the next run belonged to a process that died mid-send: it becomes `uncertain`
+and is only sent again when the user says so.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+from foi_sender import deadlines
+from foi_sender.config import Settings, check_text, now
+from foi_sender.errors import AuthenticationError, InputError, LedgerError, TransportError
+from foi_sender.ledger import Ledger, MessageRow, open_ledger
+from foi_sender.letters import Letter, RequestView, RoundView, render
+from foi_sender.lifecycle import REQUEST, RequestState, request_state
+from foi_sender.registry import Council, Registry, load_registry
+from foi_sender.transport import (
+    OutboxTransport,
+    SmtpTransport,
+    TemporaryFailure,
+    build_message,
+    new_message_id,
+    smtp_password,
+)
+
+DEFAULT_TEMPLATE = "placements_request"
+LOCK_NAME = ".foi-sender.lock"
+
+
+def today_in_london() -> date:
+    return deadlines.london_date(now())
+
+
+def check_round_name(name: str) -> str:
+    check_text(name, "round name", max_length=80)
+    if not name.strip() or name != name.strip():
+        raise InputError("a round name must not be empty or start or end with spaces")
+    return name
+
+
+@contextmanager
+def send_lock(home: Path) -> Iterator[None]:
+    """One sending process per home: a second `send` must not double-send the same letters."""
+    path = home / LOCK_NAME
+    try:
+        handle = open(path, "a+")  # noqa: SIM115 - closed by the with-block below
+    except OSError as exc:
+        raise LedgerError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LedgerError(
+                f"another foi-sender is sending from {home} (pid {holder}); wait for it to finish"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class NewLetter:
+    council: Council
+    letter: Letter
+    message_id: str
+
+
+@dataclass
+class Plan:
+    round_name: str
+    template: str
+    creating_round: bool
+    new: list[NewLetter] = field(default_factory=list)
+    missing_address: list[Council] = field(default_factory=list)
+    queued: list[MessageRow] = field(default_factory=list)
+    retrying: list[MessageRow] = field(default_factory=list)
+    uncertain: list[MessageRow] = field(default_factory=list)
+    failed: list[MessageRow] = field(default_factory=list)
+    already_sent: int = 0
+    recovered_uncertain: int = 0
+
+    @property
+    def to_send(self) -> int:
+        return len(self.new) + len(self.queued) + len(self.retrying)
+
+
+def plan_send(
+    home: Path,
+    settings: Settings,
+    ledger: Ledger | None,
+    round_name: str,
+    *,
+    template: str | None = None,
+    council_ids: tuple[str, ...] = (),
+    all_councils: bool = False,
+    retry_uncertain: bool = False,
+    retry_failed: bool = False,
+) -> Plan:
+    """Everything that `send` would do, with every new letter rendered and validated."""
+    check_round_name(round_name)
+    existing = ledger.get_round(round_name) if ledger else None
+    if existing and template and template != existing.template:
+        raise InputError(
+            f"round {round_name!r} uses the template {existing.template!r}; start a new round "
+            f"for {template!r}"
+        )
+    if not existing and not council_ids and not all_councils:
+        raise InputError(f"round {round_name!r} is new: choose councils with --council ID or --all")
+    chosen_template = existing.template if existing else (template or DEFAULT_TEMPLATE)
+    plan = Plan(round_name, chosen_template, creating_round=existing is None)
+    registry = load_registry(home)
+    chosen = _choose(registry, council_ids, all_councils)
+    if ledger and existing:
+        recovered = ledger.mark_interrupted_as_uncertain()
+        plan.recovered_uncertain = recovered
+        _sort_existing(plan, ledger, existing.id, retry_uncertain, retry_failed)
+    have = set()
+    if ledger and existing:
+        have = {r.council_id for r in ledger.requests(existing.id)}
+    today = today_in_london()
+    round_view = RoundView(round_name, existing.created_at.date() if existing else today)
+    for council in chosen:
+        if council.id in have:
+            continue
+        if not council.foi_email:
+            plan.missing_address.append(council)
+            continue
+        letter = render(
+            home,
+            chosen_template,
+            council=council,
+            requester=settings.requester,
+            round=round_view,
+            request=RequestView(),
+            today=today,
+        )
+        message_id = new_message_id(settings.requester)
+        # Built now so a bad header fails before anything is sent, not halfway through.
+        build_message(
+            requester=settings.requester,
+            to_name=council.name,
+            to_address=letter.to,
+            subject=letter.subject,
+            body=letter.body,
+            message_id=message_id,
+            when=now(),
+        )
+        plan.new.append(NewLetter(council, letter, message_id))
+    return plan
+
+
+def _choose(registry: Registry, council_ids: tuple[str, ...], all_councils: bool) -> list[Council]:
+    if all_councils:
+        return list(registry.councils)
+    return [registry.get(council_id) for council_id in dict.fromkeys(council_ids)]
+
+
+def _sort_existing(plan: Plan, ledger: Ledger, round_id: int, retry_uncertain, retry_failed):
+    for message in ledger.messages_of_round(round_id, (REQUEST,)):
+        if message.status == "sent":
+            plan.already_sent += 1
+        elif message.status == "queued":
+            plan.queued.append(message)
+        elif message.status == "uncertain":
+            (plan.retrying if retry_uncertain else plan.uncertain).append(message)
+        elif message.status == "failed":
+            (plan.retrying if retry_failed else plan.failed).append(message)
+
+
+@dataclass
+class SendReport:
+    sent: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    uncertain: list[tuple[str, str]] = field(default_factory=list)
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+    stopped: bool = False
+
+
+Progress = Callable[[str, str], None]
+
+
+def commit_plan(ledger: Ledger, plan: Plan) -> list[MessageRow]:
+    """Record the round and its new letters as `queued`; return every letter to send now."""
+    at = now()
+    with ledger.transaction() as db:
+        existing = ledger.get_round(plan.round_name)
+        round_id = (
+            existing.id if existing else ledger.create_round(db, plan.round_name, plan.template, at)
+        )
+        new_ids = []
+        for item in plan.new:
+            request_id = ledger.add_request(
+                db, round_id, item.council.id, item.council.name, item.council.regime, at
+            )
+            new_ids.append(
+                ledger.add_message(
+                    db,
+                    request_id,
+                    REQUEST,
+                    item.message_id,
+                    item.letter.to,
+                    item.letter.subject,
+                    item.letter.body,
+                    (),
+                    at,
+                )
+            )
+    ledger.requeue([m.id for m in plan.retrying])
+    pending = plan.queued + plan.retrying
+    return sorted(
+        [ledger.get_message(m.id) for m in pending] + [ledger.get_message(i) for i in new_ids],
+        key=lambda m: m.id,
+    )
+
+
+def open_transport(home: Path, settings: Settings, name: str | None):
+    chosen = name or settings.transport
+    if chosen == "outbox":
+        return OutboxTransport(home / "outbox")
+    return SmtpTransport(settings.smtp, smtp_password(settings.smtp))
+
+
+def message_bytes(settings: Settings, ledger: Ledger, message: MessageRow, when: datetime) -> bytes:
+    council_name = _council_name(ledger, message.request_id)
+    msg: EmailMessage = build_message(
+        requester=settings.requester,
+        to_name=council_name,
+        to_address=message.to_address,
+        subject=message.subject,
+        body=message.body,
+        message_id=message.message_id,
+        when=when,
+        thread=message.thread,
+    )
+    return msg.as_bytes(policy=SMTP)
+
+
+def _council_name(ledger: Ledger, request_id: int) -> str:
+    row = ledger._one("SELECT council_name FROM requests WHERE id = ?", request_id)
+    return row[0]
+
+
+def send_messages(
+    ledger: Ledger,
+    settings: Settings,
+    transport,
+    messages: list[MessageRow],
+    *,
+    rate_per_minute: float = 0,
+    progress: Progress = lambda council, outcome: None,
+    should_stop: Callable[[], bool] = lambda: False,
+    retries: int = 3,
+    retry_delay: float = 2.0,
+) -> SendReport:
+    report = SendReport()
+    interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
+    last_start: float | None = None
+    try:
+        for message in messages:
+            if should_stop():
+                report.stopped = True
+                break
+            if interval and last_start is not None:
+                time.sleep(max(0.0, last_start + interval - time.monotonic()))
+            last_start = time.monotonic()
+            council = _council_id(ledger, message.request_id)
+            outcome, reply = _send_one(
+                ledger, settings, transport, message, retries=retries, retry_delay=retry_delay
+            )
+            if outcome == "sent":
+                report.sent.append(council)
+            else:
+                getattr(report, outcome).append((council, reply))
+            progress(council, outcome)
+    finally:
+        transport.close()
+    return report
+
+
+def _council_id(ledger: Ledger, request_id: int) -> str:
+    return ledger._one("SELECT council_id FROM requests WHERE id = ?", request_id)[0]
+
+
+def _send_one(
+    ledger, settings, transport, message, *, retries, retry_delay
+) -> tuple[str, str | None]:
+    reply = None
+    for attempt in range(retries + 1):
+        if attempt:
+            time.sleep(retry_delay * 2 ** (attempt - 1))
+        if not transport.connected:
+            try:
+                transport.open()
+            except TemporaryFailure as exc:
+                reply = str(exc)
+                if attempt == retries:
+                    raise TransportError(
+                        f"{exc} (tried {retries + 1} times); nothing more was sent"
+                    ) from exc
+                continue
+        attempt_id = ledger.claim(message.id, transport.name, now())
+        if attempt_id is None:
+            return "deferred", "another process took this letter"
+        data = message_bytes(settings, ledger, message, now())
+        try:
+            delivery = transport.deliver(settings.requester.email, message.to_address, data)
+        except (AuthenticationError, TransportError) as exc:
+            # Refused before any byte of the letter was accepted: back in the queue, round stops.
+            ledger.finish(message.id, attempt_id, "queued", "error", str(exc), now())
+            transport.reset()
+            raise
+        status = {"sent": "sent", "permanent": "failed", "uncertain": "uncertain"}.get(
+            delivery.outcome, "queued"
+        )
+        ledger.finish(message.id, attempt_id, status, delivery.outcome, delivery.reply, now())
+        if delivery.outcome == "sent":
+            return "sent", delivery.reply
+        if delivery.outcome == "permanent":
+            return "failed", delivery.reply
+        transport.reset()
+        if delivery.outcome == "uncertain":
+            return "uncertain", delivery.reply
+        reply = delivery.reply
+    return "deferred", reply
+
+
+def round_states(
+    home: Path, settings: Settings | None, round_name: str | None
+) -> list[RequestState]:
+    ledger = open_ledger(home, create=False)
+    try:
+        extra = settings.extra_holidays if settings else ()
+        today = today_in_london()
+        round_id = ledger.require_round(round_name).id if round_name else None
+        return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+    finally:
+        ledger.close()
+
+
+def request_view(state: RequestState | None) -> RequestView:
+    if state is None:
+        return RequestView()
+    review = state.review_letter
+    return RequestView(
+        title=state.letter.subject,
+        status=state.status,
+        sent_on=state.sent_on,
+        due=state.due,
+        days_overdue=state.days_overdue,
+        long_overdue_on=state.long_overdue_on,
+        reference=state.reference,
+        message_id=state.letter.message_id,
+        response_on=state.response_on,
+        outcome=state.outcome,
+        exemptions=state.exemptions,
+        review_window_closes=state.review_window_closes,
+        review_requested_on=state.review_requested_on,
+        review_due=state.review_due,
+        review_days_late=state.review_days_late,
+        review_letter=review.body if review else None,
+    )
+
+
+def draft_message(
+    home: Path, settings: Settings, council_id: str, template: str, round_name: str | None
+) -> tuple[EmailMessage, Letter]:
+    council = load_registry(home).get(council_id)
+    state = None
+    round_view = RoundView(round_name or "draft", None)
+    if round_name:
+        ledger = open_ledger(home, create=False)
+        try:
+            found = ledger.require_round(round_name)
+            round_view = RoundView(found.name, found.created_at.date())
+            request = ledger.get_request(found.id, council_id)
+            if request is None:
+                raise InputError(f"round {round_name!r} has no request to {council_id}")
+            state = request_state(ledger, request, today_in_london(), settings.extra_holidays)
+        finally:
+            ledger.close()
+    letter = render(
+        home,
+        template,
+        council=council,
+        requester=settings.requester,
+        round=round_view,
+        request=request_view(state),
+        today=today_in_london(),
+    )
+    message = build_message(
+        requester=settings.requester,
+        to_name=council.name,
+        to_address=letter.to or "address-needed@invalid.example",
+        subject=letter.subject,
+        body=letter.body,
+        message_id=new_message_id(settings.requester),
+        when=now(),
+    )
+    if not letter.to:
+        del message["To"]
+    return message, letter

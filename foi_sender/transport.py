@@ -1,0 +1,281 @@
+"""Handing letters over: the `outbox` Maildir and `smtp` (yagmail owns connection and credentials).
+
+Both carry the same bytes, built here from the stored letter. SMTP failures are classified so the
+round can keep its exactly-once promise: a failure before DATA is known not to have delivered
+anything; a connection lost after the message went is an unknown outcome, never retried blindly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from foi_sender.config import Requester, SmtpSettings, check_email, check_text
+from foi_sender.errors import AuthenticationError, TransportError
+
+LONDON = ZoneInfo("Europe/London")
+PASSWORD_ENV = "FOI_SENDER_SMTP_PASSWORD"
+KEYRING_SERVICE = "yagmail"
+
+
+def new_message_id(requester: Requester) -> str:
+    # The requester's own domain, not this machine's host name, which would leak into every letter.
+    return make_msgid(idstring="foi", domain=requester.email.rpartition("@")[2])
+
+
+def build_message(
+    *,
+    requester: Requester,
+    to_name: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    message_id: str,
+    when: datetime,
+    thread: tuple[str, ...] = (),
+) -> EmailMessage:
+    """`thread`: the Message-IDs this letter follows up, oldest first (In-Reply-To is the last)."""
+    check_email(to_address, "recipient address")
+    for value, what in (
+        (to_name, "recipient name"),
+        (subject, "subject"),
+        (message_id, "Message-ID"),
+    ):
+        check_text(value, what)
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = formataddr((requester.name, requester.email))
+    msg["To"] = formataddr((to_name, to_address))
+    msg["Reply-To"] = requester.email
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when.astimezone(LONDON))
+    msg["Message-ID"] = message_id
+    if thread:
+        msg["In-Reply-To"] = thread[-1]
+        msg["References"] = " ".join(thread)
+    msg.set_content(body, charset="utf-8", cte="quoted-printable")
+    return msg
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one message: sent, temporary (retry later), permanent, or uncertain."""
+
+    outcome: str
+    reply: str | None = None
+
+
+class TemporaryFailure(Exception):
+    """The server or network said 'not now'; nothing was delivered."""
+
+
+class OutboxTransport:
+    """A Maildir in the home: what SMTP would carry, written where any mail client can read it."""
+
+    name = "outbox"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._count = 0
+        self.connected = False
+
+    def open(self) -> None:
+        try:
+            for sub in ("tmp", "new", "cur"):
+                (self.folder / sub).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TransportError(f"cannot create the outbox {self.folder}: {exc.strerror}") from exc
+        self.connected = True
+
+    def deliver(self, envelope_from: str, to_address: str, data: bytes) -> Delivery:
+        self._count += 1
+        name = f"{time.time_ns()}.P{os.getpid()}Q{self._count}.foi-sender"
+        tmp, new = self.folder / "tmp" / name, self.folder / "new" / name
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.rename(tmp, new)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            # Nothing reached new/, so nothing was delivered: stop the round, retry is safe.
+            raise TransportError(
+                f"cannot write to the outbox {self.folder}: {exc.strerror}"
+            ) from exc
+        return Delivery("sent", f"written to {new}")
+
+    def reset(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def smtp_password(settings: SmtpSettings) -> str | None:
+    """From the environment, else yagmail's keyring entry; never prompted for."""
+    if not settings.login:
+        return None
+    password = os.environ.get(PASSWORD_ENV)
+    if password:
+        return password
+    user = settings.user
+    if not user:
+        raise TransportError("[smtp] user is not set in foi.toml, and login = true")
+    try:
+        import keyring
+
+        password = keyring.get_password(KEYRING_SERVICE, user)
+    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+        password = None
+    if not password:
+        raise TransportError(
+            f"no SMTP password for {user}: set {PASSWORD_ENV}, or store it with "
+            f"python -c \"import yagmail; yagmail.register('{user}')\""
+        )
+    return password
+
+
+class SmtpTransport:
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings, password: str | None):
+        self.settings = settings
+        self._password = password
+        self._client = None
+
+    def open(self) -> None:
+        import yagmail
+
+        s = self.settings
+        context = ssl.create_default_context()
+        if s.ca_file:
+            try:
+                context.load_verify_locations(cafile=s.ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise TransportError(f"[smtp] ca_file {s.ca_file}: cannot load it ({exc})") from exc
+        extra = {"timeout": s.timeout}
+        if s.security == "ssl":
+            extra["context"] = context
+        starttls = {"context": context} if s.security == "starttls" else False
+        client = yagmail.SMTP(
+            user=s.user or "",
+            password=self._password,
+            host=s.host,
+            port=s.port,
+            smtp_ssl=s.security == "ssl",
+            smtp_starttls=starttls,
+            smtp_skip_login=not s.login,
+            soft_email_validation=False,
+            **extra,
+        )
+        try:
+            client.login()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise AuthenticationError(
+                f"the SMTP server {s.host} refused the login for {s.user} "
+                f"({exc.smtp_code} {_text(exc.smtp_error)}): check the stored password"
+            ) from exc
+        except ssl.SSLCertVerificationError as exc:
+            raise TransportError(
+                f"the TLS certificate of {s.host}:{s.port} failed verification "
+                f"({exc.verify_message}); if you trust it, name its CA in [smtp] ca_file"
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            raise TransportError(f"{s.host}:{s.port} does not offer {exc}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(
+                f"cannot connect to {s.host}:{s.port}: {_describe(exc)}"
+            ) from exc
+        self._client = client
+
+    def deliver(self, envelope_from: str, to_address: str, data: bytes) -> Delivery:
+        smtp = self._client.smtp
+        code = 0
+        try:
+            code, reply = smtp.mail(envelope_from)
+            if code != 250:
+                return _refused(code, reply)
+            code, reply = smtp.rcpt(to_address)
+            if code not in (250, 251):
+                return _refused(code, reply)
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                return _refused(code, reply)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Nothing was handed over before DATA was accepted: safe to retry.
+            return Delivery("temporary", _describe(exc))
+        finally:
+            if code not in (250, 251, 354):
+                _reset_transaction(smtp)
+        try:
+            smtp.send(_dot_stuffed(data))
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPException, OSError) as exc:
+            return Delivery(
+                "uncertain", f"connection lost after the message was sent: {_describe(exc)}"
+            )
+        if code == 250:
+            return Delivery("sent", f"{code} {_text(reply)}")
+        return _refused(code, reply)
+
+    def reset(self) -> None:
+        """Drop a connection that failed, so the next message starts on a fresh one."""
+        self.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError, AttributeError):
+                self._client.smtp.quit()
+            self._client.is_closed = True
+            self._client = None
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None
+
+
+def _reset_transaction(smtp: smtplib.SMTP) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        smtp.rset()
+
+
+def _refused(code: int, reply: bytes | str) -> Delivery:
+    if code == 535 or code == 530:
+        raise AuthenticationError(
+            f"the SMTP server refused to send without valid login ({code} {_text(reply)})"
+        )
+    kind = "temporary" if 400 <= code < 500 else "permanent"
+    return Delivery(kind, f"{code} {_text(reply)}")
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    lines = data.split(b"\r\n")
+    stuffed = b"\r\n".join(b"." + line if line.startswith(b".") else line for line in lines)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    return " ".join(text.split())
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, socket.timeout | TimeoutError):
+        return "timed out"
+    return str(exc) or type(exc).__name__

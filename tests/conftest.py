@@ -1,0 +1,48 @@
+"""Shared fixtures: an isolated home folder, a configured requester, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from foi_sender.cli import cli
+from foi_sender.config import write_initial_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test may read or write the developer's own home or keyring."""
+    monkeypatch.delenv("FOI_SENDER_HOME", raising=False)
+    monkeypatch.delenv("FOI_SENDER_SMTP_PASSWORD", raising=False)
+    monkeypatch.delenv("FOI_SENDER_NOW", raising=False)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    folder = tmp_path / "home"
+    folder.mkdir()
+    write_initial_config(folder, "Alex Example", "alex@example.org", "Example Care Ltd")
+    return folder
+
+
+@pytest.fixture
+def run(home):
+    """Run the CLI in `home`; returns click's Result (exit_code, output, stderr)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict | None = None):
+        return runner.invoke(cli, ["--home", str(home), *args], input=input, env=env)
+
+    return invoke
+
+
+def installed_command() -> str:
+    """The foi-sender console script of the venv running the tests."""
+    return str(Path(os.path.dirname(os.path.realpath(__import__("sys").executable))) / "foi-sender")
