@@ -254,3 +254,158 @@ __all__ = [
     "uid_token",
     "write_calendar",
 ]
+
+
+def deadline_events(states) -> list[DeadlineEvent]:
+    """The calendar events of each sent request (`lifecycle.RequestState`s).
+
+    An event that no longer applies (answered before the due date, withdrawn, review asked for)
+    stays, cancelled, under the same UID, so an updating client removes it.
+    """
+    return [event for state in states if state.sent_on for event in _request_events(state)]
+
+
+def _request_events(state) -> list[DeadlineEvent]:
+    request, closed = state.request, state.withdrawn_on is not None
+    name = request.council_name
+    ref = f" (ref {state.reference})" if state.reference else ""
+    hint = f"Round {request.round_name}, sent {state.sent_on.isoformat()}{ref}."
+
+    def event(kind, day, summary, description, cancelled) -> DeadlineEvent:
+        return DeadlineEvent(
+            round_name=request.round_name,
+            council_id=request.council_id,
+            council_name=name,
+            kind=kind,
+            day=day,
+            summary=summary,
+            description=description,
+            cancelled=closed or cancelled,
+        )
+
+    events = [
+        event(
+            EventKind.REPLY_DUE,
+            state.due,
+            f"FOI reply due: {name}",
+            f"{hint} If no reply comes: foi-sender chase {request.round_name}",
+            state.answered,
+        ),
+        event(
+            EventKind.LONG_OVERDUE,
+            state.long_overdue_on,
+            f"FOI long overdue: {name}",
+            f"{hint} 40 working days without a reply: consider complaining to the regulator.",
+            state.answered,
+        ),
+    ]
+    if state.review_window_closes:
+        outcome = (state.outcome or "answered").replace("_", " ")
+        events.append(
+            event(
+                EventKind.REVIEW_WINDOW_CLOSES,
+                state.review_window_closes,
+                f"Last day to ask {name} for an internal review",
+                f"{hint} Response of {state.response_on.isoformat()}: {outcome}.",
+                state.review_requested_on is not None,
+            )
+        )
+    if state.review_due:
+        events.append(
+            event(
+                EventKind.REVIEW_REPLY_DUE,
+                state.review_due,
+                f"Internal review due: {name}",
+                f"{hint} Review asked for on {state.review_requested_on.isoformat()}. If late: "
+                f"foi-sender review {request.round_name} {request.council_id} --resend",
+                state.review_answered_on is not None,
+            )
+        )
+    return events
+
+
+def with_sequences(ledger, events: list[DeadlineEvent]) -> list[tuple[DeadlineEvent, int]]:
+    """Pair each event with its SEQUENCE, raised in the ledger only when the event changed."""
+    with ledger.transaction() as db:
+        return [(e, ledger.calendar_sequence(db, e.uid, e.fingerprint())) for e in events]
+
+
+def calendar_name(round_name: str | None) -> str:
+    return f"FOI deadlines: {round_name}" if round_name else "FOI deadlines"
+
+
+CALDAV_PASSWORD_ENV = "FOI_SENDER_CALDAV_PASSWORD"
+CALDAV_KEYRING_SERVICE = "foi-sender-caldav"
+
+
+def _events_with_sequences(home: Path, settings, round_name: str | None):
+    from foi_sender import deadlines
+    from foi_sender.config import now
+    from foi_sender.ledger import open_ledger
+    from foi_sender.lifecycle import request_state
+
+    ledger = open_ledger(home, create=False)
+    try:
+        round_id = ledger.require_round(round_name).id if round_name else None
+        today = deadlines.london_date(now())
+        extra = settings.extra_holidays if settings else ()
+        states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        events = deadline_events(states)
+        if not events:
+            raise InputError("no sent requests yet, so no deadlines to put in a calendar")
+        return with_sequences(ledger, events)
+    finally:
+        ledger.close()
+
+
+def export_calendar(home: Path, settings, round_name: str | None, path: Path, alarm_days) -> int:
+    """Write the deadlines of one round (or all) to an .ics file; returns the number of events."""
+    from foi_sender.config import now
+
+    pairs = _events_with_sequences(home, settings, round_name)
+    data = build_calendar(pairs, name=calendar_name(round_name), now=now(), alarm_days=alarm_days)
+    write_calendar(path, data)
+    return len(pairs)
+
+
+def push_deadlines(
+    home: Path, settings, round_name: str | None, url: str, user: str | None, alarm_days
+):
+    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines."""
+    from foi_sender.caldav_push import push_calendar
+    from foi_sender.config import now
+
+    pairs = _events_with_sequences(home, settings, round_name)
+    return push_calendar(
+        url,
+        pairs,
+        user=user,
+        password=caldav_password(user),
+        now=now(),
+        alarm_days=alarm_days,
+        name=calendar_name(round_name),
+    )
+
+
+def caldav_password(user: str | None) -> str | None:
+    """From FOI_SENDER_CALDAV_PASSWORD, else the keyring; None for a server that needs no login."""
+    import os
+
+    if user is None:
+        return None
+    password = os.environ.get(CALDAV_PASSWORD_ENV)
+    if password:
+        return password
+    try:
+        import keyring
+
+        password = keyring.get_password(CALDAV_KEYRING_SERVICE, user)
+    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+        password = None
+    if not password:
+        raise InputError(
+            f"no CalDAV password for {user}: set {CALDAV_PASSWORD_ENV}, or store it with "
+            f"python -c \"import keyring; keyring.set_password('{CALDAV_KEYRING_SERVICE}', "
+            f"'{user}', input('password: '))\""
+        )
+    return password

@@ -469,6 +469,169 @@ def _short(day) -> str:
     return day.strftime("%d %b %y") if day else ""
 
 
+OUTCOME_CHOICE = click.Choice(
+    ["successful", "partially_successful", "refused", "not_held", "redirected"]
+)
+
+
+def _day(text: str | None):
+    from foi_sender.deadlines import parse_date
+
+    return parse_date(text) if text is not None else None
+
+
+def _today():
+    from foi_sender.rounds import today_in_london
+
+    return today_in_london()
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option(
+    "--on", "on", required=True, metavar="DATE", help="When the reply arrived (YYYY-MM-DD)."
+)
+@click.option("--outcome", required=True, type=OUTCOME_CHOICE, help="What the council decided.")
+@click.option("--reference", help="The council's case reference.")
+@click.option(
+    "--exemption",
+    "exemptions",
+    multiple=True,
+    metavar="CODE",
+    help="An exemption cited, e.g. s40(2) (repeatable).",
+)
+@click.option(
+    "--file", "file", type=click.Path(path_type=Path), help="The reply; a copy is kept in the home."
+)
+@click.option("--review", is_flag=True, help="This is the answer to the internal review.")
+@pass_app
+def respond(
+    app: AppContext, round_name, council_id, on, outcome, reference, exemptions, file, review
+):
+    """Record a council's reply to the request (or, with --review, to the internal review)."""
+    from foi_sender.lifecycle import open_request, record_response
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        record_response(
+            located,
+            on=_day(on),
+            outcome=outcome,
+            reference=reference,
+            exemptions=tuple(exemptions),
+            file=file,
+            home=app.home,
+            today=_today(),
+            review=review,
+        )
+    what = "review answer" if review else "response"
+    click.echo(f"{round_name}/{council_id}: {what} of {on} recorded ({outcome.replace('_', ' ')}).")
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    metavar="DATE",
+    help="When the council received your clarification.",
+)
+@pass_app
+def clarify(app: AppContext, round_name, council_id, on) -> None:
+    """Record a clarification: the 20 working days start again from DATE."""
+    from foi_sender.lifecycle import open_request, record_clarification
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        record_clarification(located, on=_day(on), today=_today())
+    _print_due(app, round_name, council_id)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--days", type=int, help="N more working days on top of the current due date.")
+@click.option("--to", "to", metavar="DATE", help="The new due date the council gave.")
+@pass_app
+def extend(app: AppContext, round_name, council_id, days, to) -> None:
+    """Record an extension (FOIA public-interest test, EIR reg 7)."""
+    from foi_sender.lifecycle import open_request, record_extension
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        record_extension(located, days=days, to=_day(to), today=_today())
+    _print_due(app, round_name, council_id)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@pass_app
+def withdraw(app: AppContext, round_name, council_id) -> None:
+    """Record that you withdrew the request: no more chasers or deadlines for it."""
+    from foi_sender.lifecycle import open_request, record_withdrawal
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        record_withdrawal(located, today=_today())
+    click.echo(f"{round_name}/{council_id}: withdrawn.")
+
+
+def _print_due(app: AppContext, round_name: str, council_id: str) -> None:
+    from foi_sender.lifecycle import open_request
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        state = located.state
+    click.echo(
+        f"{round_name}/{council_id}: reply now due {state.due.isoformat()} "
+        f"({state.days_left} working days left)."
+    )
+
+
+@cli.group()
+def calendar() -> None:
+    """Deadline calendars: an .ics file to import, or a CalDAV calendar kept in step."""
+
+
+@calendar.command("export")
+@click.argument("round_name", metavar="[ROUND]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .ics file to write (replaced atomically).",
+)
+@click.option("--alarm-days", type=click.IntRange(0, 60), help="Reminder N days before [foi.toml].")
+@pass_app
+def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
+    """Write the deadlines of ROUND (or of every round) as an .ics file."""
+    from foi_sender.calendar_export import export_calendar
+
+    settings = app.settings
+    days = settings.alarm_days if alarm_days is None else alarm_days
+    count = export_calendar(app.home, settings, round_name, output, days)
+    click.echo(f"Wrote {count} events to {output}.")
+
+
+@calendar.command("push")
+@click.argument("round_name", metavar="[ROUND]", required=False)
+@click.option("--url", required=True, help="The CalDAV calendar (or collection) URL.")
+@click.option("--user", help="CalDAV user; password from FOI_SENDER_CALDAV_PASSWORD or keyring.")
+@click.option("--alarm-days", type=click.IntRange(0, 60), help="Reminder N days before [foi.toml].")
+@pass_app
+def calendar_push(app: AppContext, round_name, url, user, alarm_days) -> None:
+    """Create, update in place and cancel events in a CalDAV calendar."""
+    from foi_sender.calendar_export import push_deadlines
+
+    settings = app.settings
+    days = settings.alarm_days if alarm_days is None else alarm_days
+    report = push_deadlines(app.home, settings, round_name, url, user, days)
+    click.echo(
+        f"{report.calendar_url}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged."
+    )
+
+
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
     cells = [tuple("" if v is None else str(v) for v in row) for row in rows]
     widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]

@@ -6,11 +6,16 @@ response, review) each time, so a newly proclaimed holiday or a corrected event 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 
 from foi_sender import deadlines
-from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow
+from foi_sender.config import atomic_write, check_text, now
+from foi_sender.errors import InputError
+from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger
 
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
 # Letters that belong to a request, besides the request itself.
@@ -187,3 +192,128 @@ def _with_status(state: RequestState, today: date, reviews: list[MessageRow]) ->
     else:
         status = "awaiting"
     return replace(state, status=status)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A request found by round and council, with its current state."""
+
+    ledger: Ledger
+    state: RequestState
+
+
+def locate(ledger: Ledger, round_name: str, council_id: str, today: date, extra=()) -> Located:
+    found = ledger.require_round(round_name)
+    request = ledger.get_request(found.id, council_id)
+    if request is None:
+        ids = ", ".join(r.council_id for r in ledger.requests(found.id)[:8])
+        raise InputError(f"round {round_name!r} has no request to {council_id!r} (it has: {ids})")
+    return Located(ledger, request_state(ledger, request, today, extra))
+
+
+def _require_sent(state: RequestState) -> None:
+    if state.sent_on is None:
+        raise InputError(
+            f"the request to {state.request.council_id} has not been sent ({state.status}); "
+            "nothing can be recorded against it yet"
+        )
+
+
+def _check_day(state: RequestState, on: date, today: date, what: str) -> None:
+    if on < state.sent_on:
+        raise InputError(
+            f"{what} {on} is before the request was sent ({state.sent_on}); check the date"
+        )
+    if on > today:
+        raise InputError(f"{what} {on} is in the future (today is {today})")
+
+
+def record_response(
+    located: Located,
+    *,
+    on: date,
+    outcome: str,
+    reference: str | None,
+    exemptions: tuple[str, ...],
+    file: Path | None,
+    home: Path,
+    today: date,
+    review: bool = False,
+) -> None:
+    """The council answered (or, with review=True, answered the internal review)."""
+    state = located.state
+    _require_sent(state)
+    _check_day(state, on, today, "the response date")
+    if outcome not in OUTCOMES:
+        raise InputError(f"unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
+    if reference is not None:
+        check_text(reference, "--reference", max_length=100)
+    if review and state.review_requested_on is None:
+        raise InputError("no internal review was sent for this request; record the response itself")
+    if review and on < state.review_requested_on:
+        raise InputError(f"the review answer {on} is before the review was asked for")
+    kept = _keep_reply_file(home, state, file, on) if file else None
+    data = {"outcome": outcome, "exemptions": list(exemptions)}
+    if reference:
+        data["reference"] = reference
+    if kept:
+        data["file"] = kept
+    _add_event(located, "review_response" if review else "response", on, data)
+
+
+def _keep_reply_file(home: Path, state: RequestState, file: Path, on: date) -> str:
+    """Copy the council's reply into the home so the record survives the download folder."""
+    if not file.is_file():
+        raise InputError(f"{file}: no such file")
+    folder = home / "replies" / state.request.round_name
+    target = folder / f"{state.request.council_id}-{on.isoformat()}{file.suffix.lower()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, file.read_bytes(), mode=0o600)
+    except OSError as exc:
+        raise InputError(f"cannot keep a copy of {file}: {exc.strerror}") from exc
+    return str(target.relative_to(home))
+
+
+def record_clarification(located: Located, *, on: date, today: date) -> None:
+    """The council asked for clarification and got it on `on`: the 20 days start again."""
+    _require_sent(located.state)
+    _check_day(located.state, on, today, "the clarification date")
+    _add_event(located, "clarification", on, {})
+
+
+def record_extension(located: Located, *, days: int | None, to: date | None, today: date) -> None:
+    state = located.state
+    _require_sent(state)
+    if (days is None) == (to is None):
+        raise InputError("give either --days N or --to DATE")
+    if days is not None and days < 1:
+        raise InputError("--days must be a whole number of at least 1")
+    if to is not None and to <= state.sent_on:
+        raise InputError(f"--to {to} is not after the request was sent ({state.sent_on})")
+    if state.answered:
+        raise InputError("the council has already answered; an extension no longer applies")
+    _add_event(located, "extension", today, {"days": days} if days else {"to": to.isoformat()})
+
+
+def record_withdrawal(located: Located, *, today: date) -> None:
+    _require_sent(located.state)
+    if located.state.withdrawn_on:
+        raise InputError(f"the request was already withdrawn on {located.state.withdrawn_on}")
+    _add_event(located, "withdrawn", today, {})
+
+
+def _add_event(located: Located, kind: str, on: date, data: dict) -> None:
+    with located.ledger.transaction() as db:
+        located.ledger.add_event(db, located.state.request.id, kind, on, now(), data)
+
+
+@contextmanager
+def open_request(home: Path, settings, round_name: str, council_id: str) -> Iterator[Located]:
+    """The ledger opened on one request; closed afterwards whatever happens."""
+    ledger = open_ledger(home, create=False)
+    try:
+        extra = settings.extra_holidays if settings else ()
+        yield locate(ledger, round_name, council_id, deadlines.london_date(now()), extra)
+    finally:
+        ledger.close()
