@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -40,6 +41,10 @@ class FoiGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader (e.g. `| head`) went away: stop quietly, as other Unix tools do.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:
@@ -629,6 +634,131 @@ def calendar_push(app: AppContext, round_name, url, user, alarm_days) -> None:
     click.echo(
         f"{report.calendar_url}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
+    )
+
+
+def _show_letters(prepared) -> None:
+    for note in prepared.notes:
+        click.echo(f"Note: {note}", err=True)
+    for followup in prepared.followups:
+        letter = followup.letter
+        click.echo(f"To: {letter.to or '(no address)'}")
+        click.echo(f"Subject: {letter.subject}")
+        click.echo()
+        click.echo(letter.body)
+
+
+def _confirm_and_send(app: AppContext, prepared, send: bool, yes: bool, transport) -> None:
+    from foi_sender.errors import IncompleteRound, InputError
+    from foi_sender.followups import send_prepared
+
+    if not send or not prepared.followups:
+        if prepared.followups:
+            click.echo("Draft only: add --send to mail it.", err=True)
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InputError("no terminal to confirm on: add --yes to send")
+        click.confirm(f"Send {len(prepared.followups)} letter(s)?", abort=True)
+    report = send_prepared(app.home, app.settings, prepared, transport)
+    show_report(report)
+    if report.failed or report.uncertain or report.deferred:
+        raise IncompleteRound("not every letter went; see above")
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--grounds", help="Why the council should look again.")
+@click.option("--grounds-file", type=click.File("r", encoding="utf-8"), help="Grounds from a file.")
+@click.option("--send", is_flag=True, help="Mail it to the council's review address and record it.")
+@click.option(
+    "--resend", is_flag=True, help="Chase a review: re-send the letter, quoted, threaded."
+)
+@click.option("--force", is_flag=True, help="Draft a review even though the council is not late.")
+@click.option(
+    "--transport", type=click.Choice(["outbox", "smtp"]), help="Override [send] transport."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def review(
+    app: AppContext,
+    round_name,
+    council_id,
+    grounds,
+    grounds_file,
+    send,
+    resend,
+    force,
+    transport,
+    yes,
+) -> None:
+    """Draft (and with --send, send) an internal-review letter; --resend chases one."""
+    from foi_sender import followups
+    from foi_sender.errors import InputError
+
+    if grounds and grounds_file:
+        raise InputError("give --grounds or --grounds-file, not both")
+    if resend:
+        prepared = followups.prepare_review_chaser(app.home, app.settings, round_name, council_id)
+        send = True
+    else:
+        text = grounds_file.read() if grounds_file else grounds
+        prepared = followups.prepare_review(
+            app.home, app.settings, round_name, council_id, grounds=text, force=force
+        )
+    _show_letters(prepared)
+    _confirm_and_send(app, prepared, send, yes, transport)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option("--send", is_flag=True, help="Mail the chasers (else only list who is overdue).")
+@click.option(
+    "--transport", type=click.Choice(["outbox", "smtp"]), help="Override [send] transport."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def chase(app: AppContext, round_name, send, transport, yes) -> None:
+    """Remind every council past its reply due date (at most once a day each)."""
+    from foi_sender.followups import prepare_chase
+
+    prepared = prepare_chase(app.home, app.settings, round_name)
+    for note in prepared.notes:
+        click.echo(f"Note: {note}", err=True)
+    if not prepared.followups:
+        click.echo("No council to chase.")
+        return
+    rows = [
+        (f.state.request.council_id, f.state.due.isoformat(), f.state.days_overdue, f.letter.to)
+        for f in prepared.followups
+    ]
+    click.echo(format_table(("COUNCIL", "DUE", "WORKING DAYS LATE", "TO"), rows))
+    if not send:
+        click.echo(
+            f"Add --send to mail {len(rows)} chaser(s); see one with "
+            f"`foi-sender draft COUNCIL --round {round_name} --template overdue_chaser`."
+        )
+        return
+    _confirm_and_send(app, prepared, send, yes, transport)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--force", is_flag=True, help="Draft it even before the internal review is over.")
+@pass_app
+def complain(app: AppContext, round_name, council_id, force) -> None:
+    """Draft a complaint to the ICO (or the Scottish Information Commissioner)."""
+    from foi_sender.followups import prepare_complaint
+
+    prepared = prepare_complaint(app.home, app.settings, round_name, council_id, force=force)
+    for note in prepared.notes:
+        click.echo(f"Note: {note}", err=True)
+    letter = prepared.followups[0].letter
+    click.echo(f"Subject: {letter.subject}\n\n{letter.body}", nl=False)
+    click.echo(
+        "Paste this into the regulator's complaint form, with your correspondence.", err=True
     )
 
 

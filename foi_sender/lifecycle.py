@@ -53,6 +53,12 @@ class RequestState:
     events: tuple[EventRow, ...] = field(default=(), repr=False)
 
     @property
+    def title(self) -> str:
+        """How follow-up letters name the request: its subject, less the parts they repeat."""
+        title = self.letter.subject.removesuffix(f" ({self.request.council_name})")
+        return title.removeprefix("Freedom of Information request: ")
+
+    @property
     def answered(self) -> bool:
         return self.response_on is not None
 

@@ -1,0 +1,275 @@
+"""Follow-up letters: internal reviews, review chasers, overdue chasers, regulator complaints.
+
+Each is prepared (rendered from the request's state) for the user to read, then, when asked, queued
+in the ledger and sent through the same exactly-once journal as the request itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from foi_sender import deadlines
+from foi_sender.config import Settings, now
+from foi_sender.errors import InputError
+from foi_sender.ledger import Ledger, open_ledger
+from foi_sender.letters import Letter, RoundView, render
+from foi_sender.lifecycle import (
+    OVERDUE_CHASER,
+    REVIEW,
+    REVIEW_CHASER,
+    RequestState,
+    locate,
+    request_state,
+)
+from foi_sender.registry import load_registry
+from foi_sender.rounds import (
+    SendReport,
+    open_transport,
+    request_view,
+    send_lock,
+    send_messages,
+    today_in_london,
+)
+from foi_sender.transport import new_message_id
+
+MAX_GROUNDS = 20_000
+REGULATOR_ENQUIRY_DAYS = 40
+
+
+@dataclass(frozen=True)
+class Followup:
+    state: RequestState
+    kind: str
+    letter: Letter
+    thread: tuple[str, ...]
+
+
+@dataclass
+class Prepared:
+    round_name: str
+    followups: list[Followup] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_grounds(text: str) -> str:
+    if "\x00" in text:
+        raise InputError("the grounds contain a NUL byte")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise InputError("give your grounds for the review: --grounds TEXT or --grounds-file FILE")
+    if len(text) > MAX_GROUNDS:
+        raise InputError(f"the grounds are {len(text)} characters long; the limit is {MAX_GROUNDS}")
+    return text
+
+
+def _render(home: Path, settings: Settings, state: RequestState, template: str, view) -> Letter:
+    council = load_registry(home).get(state.request.council_id)
+    return render(
+        home,
+        template,
+        council=council,
+        requester=settings.requester,
+        round=RoundView(state.request.round_name),
+        request=view,
+        today=today_in_london(),
+    )
+
+
+def _open(home: Path, settings: Settings, round_name: str, council_id: str):
+    ledger = open_ledger(home, create=False)
+    return ledger, locate(
+        ledger, round_name, council_id, today_in_london(), settings.extra_holidays
+    )
+
+
+def prepare_review(
+    home: Path,
+    settings: Settings,
+    round_name: str,
+    council_id: str,
+    *,
+    grounds: str | None,
+    force: bool = False,
+) -> Prepared:
+    ledger, located = _open(home, settings, round_name, council_id)
+    ledger.close()
+    state = located.state
+    if state.sent_on is None:
+        raise InputError(f"the request to {council_id} has not been sent ({state.status})")
+    if state.review_letter is not None:
+        raise InputError(
+            f"an internal review letter to {council_id} exists already "
+            f"({state.review_letter.status}); use `review {round_name} {council_id} --resend` "
+            "to chase it"
+        )
+    today = today_in_london()
+    notes = []
+    if not state.answered and not (state.due < today):
+        if not force:
+            raise InputError(
+                f"nothing to review: {council_id} has not answered and is not overdue (due "
+                f"{state.due}); add --force to ask for a review anyway"
+            )
+        notes.append("forced: the council has not answered and is not overdue")
+    if state.review_window_closes and today > state.review_window_closes:
+        notes.append(
+            f"the 40-working-day window for asking closed on {state.review_window_closes}; "
+            "the council may refuse a late request"
+        )
+    regime = deadlines.Regime(state.request.regime)
+    view = replace(
+        request_view(state),
+        review_grounds=check_grounds(grounds or ""),
+        review_due=deadlines.review_reply_due(today, regime, settings.extra_holidays),
+    )
+    letter = _render(home, settings, state, "internal_review", view)
+    prepared = Prepared(round_name, notes=notes)
+    prepared.followups.append(Followup(state, REVIEW, letter, (state.letter.message_id,)))
+    return prepared
+
+
+def prepare_review_chaser(
+    home: Path, settings: Settings, round_name: str, council_id: str
+) -> Prepared:
+    ledger, located = _open(home, settings, round_name, council_id)
+    ledger.close()
+    state = located.state
+    review = state.review_letter
+    if review is None or state.review_requested_on is None:
+        raise InputError(
+            f"no internal review has been sent to {council_id}; draft one with "
+            f"`foi-sender review {round_name} {council_id} --grounds TEXT`"
+        )
+    notes = []
+    if state.review_answered_on:
+        notes.append(f"the council answered the review on {state.review_answered_on}")
+    elif not state.review_days_late:
+        notes.append(
+            f"the review is not due until {state.review_due}; this re-sends it in case it "
+            "never arrived"
+        )
+    letter = _render(home, settings, state, "review_chaser", request_view(state))
+    thread = (state.letter.message_id, review.message_id)
+    return Prepared(round_name, [Followup(state, REVIEW_CHASER, letter, thread)], notes)
+
+
+def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
+    """An overdue chaser for every council past its due date, at most one a day each."""
+    ledger = open_ledger(home, create=False)
+    try:
+        found = ledger.require_round(round_name)
+        today = today_in_london()
+        states = [
+            request_state(ledger, r, today, settings.extra_holidays)
+            for r in ledger.requests(found.id)
+        ]
+        chased_today = _chased_on(ledger, states, today)
+    finally:
+        ledger.close()
+    prepared = Prepared(round_name)
+    for state in states:
+        if state.status not in ("overdue", "long_overdue"):
+            continue
+        if state.request.id in chased_today:
+            prepared.notes.append(f"{state.request.council_id}: already chased today")
+            continue
+        letter = _render(home, settings, state, "overdue_chaser", request_view(state))
+        prepared.followups.append(
+            Followup(state, OVERDUE_CHASER, letter, (state.letter.message_id,))
+        )
+    return prepared
+
+
+def _chased_on(ledger: Ledger, states: list[RequestState], today: date) -> set[int]:
+    """Requests with a chaser created today, whatever became of it (never two in a day)."""
+    chased = set()
+    for state in states:
+        for message in ledger.messages(state.request.id, OVERDUE_CHASER):
+            if deadlines.london_date(message.created_at) == today:
+                chased.add(state.request.id)
+    return chased
+
+
+def prepare_complaint(
+    home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
+) -> Prepared:
+    ledger, located = _open(home, settings, round_name, council_id)
+    ledger.close()
+    state = located.state
+    today = today_in_london()
+    regime = deadlines.Regime(state.request.regime)
+    notes = []
+    if not _may_complain(state, regime, today, settings):
+        if not force:
+            raise InputError(
+                f"not yet: complain once {council_id} has answered the internal review, or "
+                f"once the review is {REGULATOR_ENQUIRY_DAYS} working days late "
+                f"({'the review due date' if regime == deadlines.Regime.FOISA else 'see status'})"
+                "; add --force to draft it anyway"
+            )
+        notes.append("forced: the regulator normally expects the internal review to be finished")
+    letter = _render(home, settings, state, "ico_complaint", request_view(state))
+    return Prepared(round_name, [Followup(state, "ico_complaint", letter, ())], notes)
+
+
+def _may_complain(state: RequestState, regime, today: date, settings: Settings) -> bool:
+    if state.review_answered_on:
+        return True
+    if state.review_requested_on is None:
+        return False
+    if regime == deadlines.Regime.FOISA:
+        return today > state.review_due  # FOISA s.47(3): no review answer in time
+    calendar = deadlines.calendar_for(regime, settings.extra_holidays)
+    return today > calendar.add(state.review_requested_on, REGULATOR_ENQUIRY_DAYS)
+
+
+def send_prepared(
+    home: Path,
+    settings: Settings,
+    prepared: Prepared,
+    transport_name: str | None = None,
+    *,
+    progress=lambda council, outcome: None,
+) -> SendReport:
+    """Queue every prepared letter in the ledger, then send them exactly once."""
+    sendable = [f for f in prepared.followups if f.letter.to]
+    if len(sendable) != len(prepared.followups):
+        missing = ", ".join(
+            f.state.request.council_id for f in prepared.followups if not f.letter.to
+        )
+        raise InputError(f"no address to send to for: {missing}; add one with councils set-email")
+    with send_lock(home):
+        ledger = open_ledger(home, create=False)
+        try:
+            ledger.mark_interrupted_as_uncertain()
+            at = now()
+            with ledger.transaction() as db:
+                ids = [
+                    ledger.add_message(
+                        db,
+                        f.state.request.id,
+                        f.kind,
+                        new_message_id(settings.requester),
+                        f.letter.to,
+                        f.letter.subject,
+                        f.letter.body,
+                        f.thread,
+                        at,
+                    )
+                    for f in sendable
+                ]
+            messages = [ledger.get_message(i) for i in ids]
+            return send_messages(
+                ledger,
+                settings,
+                open_transport(home, settings, transport_name),
+                messages,
+                rate_per_minute=settings.rate_per_minute,
+                progress=progress,
+                retries=settings.smtp.retries,
+                retry_delay=settings.smtp.retry_delay,
+            )
+        finally:
+            ledger.close()
