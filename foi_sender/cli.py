@@ -493,11 +493,9 @@ def _today():
 
 @cli.command()
 @click.argument("round_name", metavar="ROUND")
-@click.argument("council_id", metavar="COUNCIL")
-@click.option(
-    "--on", "on", required=True, metavar="DATE", help="When the reply arrived (YYYY-MM-DD)."
-)
-@click.option("--outcome", required=True, type=OUTCOME_CHOICE, help="What the council decided.")
+@click.argument("council_id", metavar="[COUNCIL]", required=False)
+@click.option("--on", "on", metavar="DATE", help="When the reply arrived (YYYY-MM-DD).")
+@click.option("--outcome", type=OUTCOME_CHOICE, help="What the council decided.")
 @click.option("--reference", help="The council's case reference.")
 @click.option(
     "--exemption",
@@ -507,28 +505,51 @@ def _today():
     help="An exemption cited, e.g. s40(2) (repeatable).",
 )
 @click.option(
-    "--file", "file", type=click.Path(path_type=Path), help="The reply; a copy is kept in the home."
+    "--file",
+    "file",
+    type=click.Path(path_type=Path),
+    help="The reply (.eml/.txt/.pdf/.docx): read for missing facts, kept in the home.",
 )
 @click.option("--review", is_flag=True, help="This is the answer to the internal review.")
 @pass_app
 def respond(
     app: AppContext, round_name, council_id, on, outcome, reference, exemptions, file, review
 ):
-    """Record a council's reply to the request (or, with --review, to the internal review)."""
-    from foi_sender.lifecycle import open_request, record_response
+    """Record a council's reply; with --file the council, date and outcome can come from it."""
+    from foi_sender.errors import InputError
+    from foi_sender.lifecycle import open_request, record_response, respond_from_file
 
-    with open_request(app.home, app.settings, round_name, council_id) as located:
-        record_response(
-            located,
+    if file is not None:
+        recorded = respond_from_file(
+            app.home,
+            app.settings,
+            round_name,
+            council_id,
+            file,
             on=_day(on),
             outcome=outcome,
             reference=reference,
             exemptions=tuple(exemptions),
-            file=file,
-            home=app.home,
-            today=_today(),
             review=review,
         )
+        council_id, on, outcome = recorded.council_id, recorded.on.isoformat(), recorded.outcome
+        if recorded.matched_on:
+            click.echo(f"Matched {council_id} by {recorded.matched_on}.")
+    else:
+        if not council_id or not on or not outcome:
+            raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")
+        with open_request(app.home, app.settings, round_name, council_id) as located:
+            record_response(
+                located,
+                on=_day(on),
+                outcome=outcome,
+                reference=reference,
+                exemptions=tuple(exemptions),
+                file=None,
+                home=app.home,
+                today=_today(),
+                review=review,
+            )
     what = "review answer" if review else "response"
     click.echo(f"{round_name}/{council_id}: {what} of {on} recorded ({outcome.replace('_', ' ')}).")
 
@@ -760,6 +781,33 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
     click.echo(
         "Paste this into the regulator's complaint form, with your correspondence.", err=True
     )
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (atomically) instead of standard output.",
+)
+@pass_app
+def export(app: AppContext, round_name, fmt, output) -> None:
+    """One row per council: status, dates, outcome, reference, exemptions and the answers."""
+    from foi_sender.config import config_path
+    from foi_sender.dataset import dataset_rows, render_dataset, write_dataset
+
+    settings = app.settings if config_path(app.home).exists() else None
+    rows = dataset_rows(app.home, settings, round_name)
+    text = render_dataset(rows, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    write_dataset(output, text)
+    click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:

@@ -50,6 +50,8 @@ class RequestState:
     clarified_on: date | None = None
     last_chased_on: date | None = None
     review_letter: MessageRow | None = None
+    answers: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)
     events: tuple[EventRow, ...] = field(default=(), repr=False)
 
     @property
@@ -131,6 +133,8 @@ def derive(
                 reference=event.data.get("reference") or facts.get("reference"),
                 exemptions=tuple(event.data.get("exemptions", ())),
                 response_file=event.data.get("file"),
+                answers=event.data.get("answers", {}),
+                numbers=event.data.get("numbers", {}),
             )
         elif event.kind == "review_response":
             facts["review_answered_on"] = event.on_date
@@ -245,6 +249,8 @@ def record_response(
     home: Path,
     today: date,
     review: bool = False,
+    answers: dict[int, str] | None = None,
+    numbers: dict[int, int] | None = None,
 ) -> None:
     """The council answered (or, with review=True, answered the internal review)."""
     state = located.state
@@ -264,6 +270,10 @@ def record_response(
         data["reference"] = reference
     if kept:
         data["file"] = kept
+    if answers:
+        data["answers"] = {str(k): v for k, v in answers.items()}
+    if numbers:
+        data["numbers"] = {str(k): v for k, v in numbers.items()}
     _add_event(located, "review_response" if review else "response", on, data)
 
 
@@ -323,3 +333,106 @@ def open_request(home: Path, settings, round_name: str, council_id: str) -> Iter
         yield locate(ledger, round_name, council_id, deadlines.london_date(now()), extra)
     finally:
         ledger.close()
+
+
+def match_reply(
+    ledger: Ledger, round_name: str, facts, today: date, extra=()
+) -> tuple[Located, str]:
+    """The request a council's reply answers, and what matched it.
+
+    Threading headers first (our Message-IDs), then the council's reference, then the sender's
+    domain when exactly one request in the round went to that domain.
+    """
+    found = ledger.require_round(round_name)
+    requests = {r.id: r for r in ledger.requests(found.id)}
+    for message in ledger.find_message_ids(list(facts.message_ids)):
+        if message.request_id in requests:
+            return _located(ledger, requests[message.request_id], today, extra), "In-Reply-To"
+    states = [request_state(ledger, r, today, extra) for r in requests.values()]
+    if facts.reference:
+        by_ref = [s for s in states if s.reference and s.reference == facts.reference]
+        if len(by_ref) == 1:
+            return Located(ledger, by_ref[0]), f"reference {facts.reference}"
+    domain = (facts.sender or "").rpartition("@")[2].lower()
+    if domain:
+        by_domain = [s for s in states if s.letter.to_address.lower().endswith("@" + domain)]
+        if len(by_domain) == 1:
+            return Located(ledger, by_domain[0]), f"sender domain {domain}"
+    waiting = [s.request.council_id for s in states if s.sent_on and not s.answered]
+    raise InputError(
+        "cannot tell which request this reply answers (no known Message-ID, reference or sender "
+        f"domain); name the council: `respond {round_name} COUNCIL --file ...`; awaiting: "
+        + (", ".join(waiting[:10]) or "none")
+    )
+
+
+def _located(ledger: Ledger, request: RequestRow, today: date, extra) -> Located:
+    return Located(ledger, request_state(ledger, request, today, extra))
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    council_id: str
+    matched_on: str | None
+    on: date
+    outcome: str
+    reference: str | None
+    exemptions: tuple[str, ...]
+
+
+def respond_from_file(
+    home: Path,
+    settings,
+    round_name: str,
+    council_id: str | None,
+    file: Path,
+    *,
+    on: date | None,
+    outcome: str | None,
+    reference: str | None,
+    exemptions: tuple[str, ...],
+    review: bool = False,
+) -> RecordedReply:
+    """Record a reply from the council's own letter, filling in what the user did not give."""
+    from foi_sender.replies import read_reply
+
+    facts = read_reply(file)
+    today = deadlines.london_date(now())
+    extra = settings.extra_holidays if settings else ()
+    ledger = open_ledger(home, create=False)
+    try:
+        if council_id:
+            located, matched_on = locate(ledger, round_name, council_id, today, extra), None
+        else:
+            located, matched_on = match_reply(ledger, round_name, facts, today, extra)
+        chosen_on = on or facts.date
+        chosen_outcome = outcome or facts.outcome
+        if chosen_on is None:
+            raise InputError(f"{file}: the reply carries no date; give --on DATE")
+        if chosen_outcome is None:
+            raise InputError(f"{file}: cannot tell the outcome; give --outcome")
+        chosen_ref = reference or facts.reference
+        chosen_exemptions = exemptions or tuple(facts.exemptions)
+        record_response(
+            located,
+            on=chosen_on,
+            outcome=chosen_outcome,
+            reference=chosen_ref,
+            exemptions=chosen_exemptions,
+            file=file,
+            home=home,
+            today=today,
+            review=review,
+            answers=facts.answers,
+            numbers=facts.numbers,
+        )
+    finally:
+        ledger.close()
+    return RecordedReply(
+        located.state.request.council_id,
+        matched_on,
+        chosen_on,
+        chosen_outcome,
+        chosen_ref,
+        chosen_exemptions,
+    )
