@@ -461,13 +461,14 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
         )
         for s in states
     ]
+    if not rows:
+        click.echo("No requests." if not overdue else "Nothing overdue.")
+        return
     click.echo(format_table(STATUS_COLUMNS, rows))
     counts: dict[str, int] = {}
     for s in states:
         counts[s.status] = counts.get(s.status, 0) + 1
-    click.echo(
-        ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())) or "No requests."
-    )
+    click.echo(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
 
 
 def _short(day) -> str:
