@@ -421,11 +421,19 @@ STATUS_COLUMNS = (
     "SENT",
     "DUE",
     "LEFT",
-    "RESPONSE",
+    "REPLIED",
     "REVIEW BY",
-    "REVIEW DUE",
+    "REV. DUE",
     "REF",
 )
+# Short labels keep the table readable at 80 columns; --json has the full names.
+STATUS_LABELS = {
+    "partially_successful": "partial",
+    "long_overdue": "long overdue",
+    "review_requested": "review asked",
+    "review_overdue": "review late",
+    "review_answered": "reviewed",
+}
 
 
 @cli.command()
@@ -450,7 +458,7 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
             s.request.council_id
             if round_name
             else f"{s.request.round_name}/{s.request.council_id}",
-            s.status.replace("_", " "),
+            STATUS_LABELS.get(s.status, s.status.replace("_", " ")),
             _short(s.sent_on),
             _short(s.due),
             "" if s.days_left is None or s.answered else s.days_left,
@@ -472,7 +480,10 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
 
 
 def _short(day) -> str:
-    return day.strftime("%d %b %y") if day else ""
+    """`14 Apr`; the year is added only when it is not this year's."""
+    if day is None:
+        return ""
+    return f"{day.day} {day:%b}" if day.year == _today().year else f"{day.day} {day:%b %y}"
 
 
 OUTCOME_CHOICE = click.Choice(
