@@ -379,6 +379,7 @@ _PAGE_FURNITURE = re.compile(
     r"|not[ ]+protectively[ ]+marked",
     re.I,
 )
+_SIGN_OFF = re.compile(r"regards|sincerely|faithfully|thanks|thank[ ]+you|^--[ ]*$", re.I | re.M)
 _QUOTE_START = re.compile(
     r"""^(?:
         -{2,}[ ]*original[ ]+message[ ]*-{2,}
@@ -399,7 +400,11 @@ def _cut_quoted(text: str) -> str:
             break
         before = text[: m.start()]
         forwarded = re.search(r"forwarded message|begin forwarded", before[-300:], re.I)
-        if len(re.sub(r"\s", "", before)) >= 40 and not forwarded:
+        # "From: / Date:" also heads memo-style letters: a quote only after a sign-off
+        memo = re.match(r"from:.*\n(?:.*\n)*?date:", m.group(0), re.I) and not _SIGN_OFF.search(
+            before
+        )
+        if len(re.sub(r"\s", "", before)) >= 10 and not forwarded and not memo:
             text = before
             break
         pos = m.end()
@@ -676,7 +681,8 @@ _CLOSING = re.compile(
       | (?:exemptions?(?:[ ]+(?:applied|used|engaged|cited))?|explanation[ ]+of[ ]+(?:the[ ]+)?
             exemptions?|(?:the[ ]+)?public[ ]+interest[ ]+test|reasons?[ ]+for[ ]+(?:refusal
             |withholding|the[ ]+refusal)|application[ ]+of[ ]+(?:the[ ]+)?exemptions?
-            |advice[ ]+and[ ]+assistance)[ ]*:?[ ]*$
+            |advice[ ]+and[ ]+assistance|your[ ]+rights?|appeals?|complaints?|next[ ]+steps
+            |review(?:[ ]+procedure)?|re-?use(?:[ ]+of[ ]+(?:the[ ]+)?information)?)[ ]*:?[ ]*$
     )""",
     re.I | re.X,
 )
@@ -926,23 +932,31 @@ def _tidy(answer: str) -> str:
 
 # ---- outcome
 
-_REDIRECTED = re.compile(
-    r"""(?:we|i|the[ ]+council|it)[ ]+(?:have|has)[ ]+(?:now[ ]+)?(?:transferred|forwarded|passed
+_ORG = (
+    r"(?:council|authority|trust|nhs|board|department|agency|police|government|ministry|ofsted"
+    r"|partnership|icb|dfe|commission)\b"
+)
+_REDIRECTED = re.compile(  # the request belongs to another body
+    rf"""(?:we|i|the[ ]+council|it)[ ]+(?:have|has)[ ]+(?:now[ ]+)?(?:transferred|forwarded|passed
             (?:[ ]+on)?|redirected|referred)[ ]+(?:your|the|this)[ ]+(?:request|enquiry|question)
       | (?:request|enquiry)[ ]+(?:has|have)[ ]+been[ ]+(?:transferred|forwarded|passed[ ]+on
             |redirected|referred)[ ]+to
-      | you[ ]+(?:may|might|will|would)[ ]+(?:wish|want|need|like)[ ]+to[ ]+(?:contact|approach
-            |direct|redirect|address|submit|send|make|write[ ]+to)
-      | (?:should|would[ ]+need[ ]+to|will[ ]+need[ ]+to)[ ]+be[ ]+(?:directed|redirected
-            |addressed|sent|made|submitted)[ ]+to
-      | (?:is|are|would[ ]+be)[ ]+(?:held|owned|maintained|collected|managed|recorded)[ ]+by[ ]+
-            (?:the[ ]+|an?[ ]+)?(?!council\b|us\b|this\b)(?:[\w'’&-]+[ ]+){0,5}?
-            (?:council|authority|trust|nhs|board|department|agency|police|government|ministry
-            |ofsted|commissioning|partnership|icb)\b
-      | (?:is|are)[ ]+(?:the|a)[ ]+(?:responsibility|matter)[ ]+(?:of|for)[ ]+(?!the[ ]+council\b)
+      | (?:request|enquiry|question)s?[ ]+(?:should|would[ ]+need[ ]+to|will[ ]+need[ ]+to)
+            [ ]+be[ ]+(?:directed|redirected|addressed|sent|made|submitted)[ ]+to
+      | (?:is|are|would[ ]+be)[ ]+(?:held|owned|maintained|collected|managed|recorded|published)
+            [ ]+by[ ]+(?:the[ ]+|an?[ ]+)?(?!council\b|us\b|this\b)(?:[\w'’&-]+[ ]+){{0,5}}?{_ORG}
+      | responsib\w*(?:[ ]+[\w'’-]+){{0,8}}?[ ]+(?:lies|rests|sits)[ ]+with[ ]+(?:the[ ]+)?
+            (?!council\b|us\b|this\b)(?:[\w'’&-]+[ ]+){{0,5}}?{_ORG}
+      | (?:is|are)[ ]+(?:the|a)[ ]+(?:responsibility|matter)[ ]+(?:of|for)[ ]+(?:the[ ]+)?
+            (?!council\b|this\b)(?:[\w'’&-]+[ ]+){{0,5}}?{_ORG}
       | (?:not|isn't)[ ]+(?:the|a)[ ]+(?:responsibility|function)[ ]+of[ ]+(?:the|this)[ ]+council
     """,
     re.I | re.X,
+)
+_SUGGESTED = re.compile(  # "you may wish to contact X": a redirection when nothing else is given
+    r"you[ ]+(?:may|might|will|would)[ ]+(?:wish|want|need|like)[ ]+to[ ]+(?:contact|approach"
+    r"|direct|redirect|address|submit|send|make|write[ ]+to)",
+    re.I,
 )
 _REDIRECT_BUT_NOT = re.compile(r"information[ ]+commissioner|\bICO\b|\bus\b|ombudsman", re.I)
 _REFUSED = re.compile(
@@ -1006,9 +1020,7 @@ def _evidence(text: str, pattern: re.Pattern) -> str | None:
     """The clause in `text` where `pattern` first matches, as written (whitespace collapsed)."""
     for sentence in _sentences(text):
         for m in pattern.finditer(sentence):
-            if pattern is _REDIRECTED and _REDIRECT_BUT_NOT.search(
-                sentence[m.end() : m.end() + 60]
-            ):
+            if pattern is _SUGGESTED and _REDIRECT_BUT_NOT.search(sentence[m.end() : m.end() + 60]):
                 continue
             if len(sentence) <= 160:
                 return sentence.strip()
@@ -1023,16 +1035,20 @@ def _evidence(text: str, pattern: re.Pattern) -> str | None:
 
 def _classify(answer: str) -> tuple[str, str | None]:
     """answered | refused | not_held | redirected, with the phrase that says so."""
-    for kind, pattern in (("redirected", _REDIRECTED), ("refused", _REFUSED)):
-        found = _evidence(answer, pattern)
-        if found:
-            return kind, found
-    cited = _CITE_START.search(answer)
-    if cited and _exemptions(answer, bool(_SCOTTISH.search(answer))):
+    found = _evidence(answer, _REDIRECTED)
+    if found:
+        return "redirected", found
+    found = _evidence(answer, _REFUSED)
+    if found:
+        return "refused", found
+    if _CITE_START.search(answer) and _exemptions(answer, bool(_SCOTTISH.search(answer))):
         return "refused", _evidence(answer, _CITE_START)
     found = _evidence(answer, _NOT_HELD)
     if found:
-        return "not_held", found
+        # "not held here; you may wish to contact X": the answer is elsewhere. Without the "not
+        # held", "you may wish to contact" is just an answer (question 3 asks whom to contact).
+        suggested = _evidence(answer, _SUGGESTED)
+        return ("redirected", suggested) if suggested else ("not_held", found)
     return "answered", None
 
 
@@ -1045,6 +1061,7 @@ def _outcome(
         (kind, found)
         for kind, pattern in (
             ("redirected", _REDIRECTED),
+            ("suggested", _SUGGESTED),
             ("refused", _REFUSED),
             ("not_held", _NOT_HELD),
             ("partially_successful", _PARTIAL),
@@ -1057,7 +1074,7 @@ def _outcome(
             return "partially_successful", others[0][2]
         if answered:
             for kind, found in letter:
-                if kind != "successful":
+                if kind not in ("successful", "suggested"):
                     return "partially_successful", found
             listed = ", ".join(str(n) for n in answered)
             plural = "s" if len(answered) > 1 else ""
@@ -1066,7 +1083,8 @@ def _outcome(
         top = max(("refused", "redirected", "not_held"), key=kinds.count)
         return top, next(ev for _, kind, ev in others if kind == top)
     if letter:
-        return letter[0]
+        kind, found = letter[0]
+        return ("redirected" if kind == "suggested" else kind), found
     return None, None
 
 

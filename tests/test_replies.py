@@ -206,8 +206,8 @@ EXPECTED = {
         emails=["foi@leics.gov.uk", "foi@charnwood.gov.uk"],
         exemptions=[],
         outcome="redirected",
-        evidence="You may wish to contact Leicestershire County Council directly at "
-        "foi@leics.gov.uk or write to Information Governance",
+        evidence="Responsibility for looked after children in Charnwood lies with "
+        "Leicestershire County Council, which holds the information you have asked for.",
         answers={},
         numbers={},
     ),
@@ -623,6 +623,12 @@ def test_numbers_are_the_one_count_an_answer_gives(answer, count):
             "1. Section 40(2) - personal data.\n2. Section 43(2) - commercial interests.",
             {1: "Withheld - see below", 2: "a@b.gov.uk", 3: "No", 4: "Yes", 5: "62"},
         ),
+        (  # a numbered "Your rights" section after the answers
+            "1. Name?\nJane\n2. Email?\nj@x.gov.uk\n3. Framework?\nNo\n4. Direct?\nYes\n"
+            "5. How many?\n8\n\nYour rights\n1. You can ask for an internal review.\n"
+            "2. You can complain to the ICO.",
+            {1: "Jane", 2: "j@x.gov.uk", 3: "No", 4: "Yes", 5: "8"},
+        ),
         (  # page furniture from a PDF inside an answer
             "1. How many?\nThere are\nPage 1 of 2\nOFFICIAL\n12 children\n2. Which?\nNo",
             {1: "There are\n12 children", 2: "No"},
@@ -685,6 +691,27 @@ def test_answer_shapes(text, answers):
             "refused",
             "Exempt under s.40(2)",
         ),
+        (  # pointing to a contact is an answer (question 3 asks whom to contact) ...
+            numbered(
+                "Referrals should be sent to placements@x.gov.uk",
+                "Yes. You may wish to contact the framework lead at Hampshire County Council.",
+                "The framework is the responsibility of the Head of Placements.",
+            ),
+            "successful",
+            "answers to questions 1, 2, 3; nothing withheld",
+        ),
+        (  # ... but "not held here, ask them" and "held by them" are redirections
+            numbered(
+                "12", "We do not hold this. You may wish to contact Hampshire County Council."
+            ),
+            "partially_successful",
+            "You may wish to contact Hampshire County Council.",
+        ),
+        (
+            numbered("This is held by Hampshire County Council.", "This is held by the DfE."),
+            "redirected",
+            "This is held by Hampshire County Council.",
+        ),
         (
             numbered("Not held", "We do not hold this", "We have passed your request to the NHS"),
             "not_held",
@@ -706,6 +733,22 @@ def test_quoted_earlier_messages_are_not_read():
     got = read_reply_text(text)
     assert got.answers == {1: "Jane Doe", 2: "4"}
     assert got.emails == []
+
+
+def test_outlook_quote_is_cut_but_a_memo_header_is_not():
+    quoted = (
+        "1. Jane\n2. 4\nKind regards\nFOI team\n\nFrom: Alex <a@x.org>\nDate: Mon, 7 Apr 2025\n"
+        "Subject: FOI\n1. Name?\n2. How many?\n3. Framework?\n"
+    )
+    got = read_reply_text(quoted)
+    assert (got.answers, got.date) == ({1: "Jane", 2: "4"}, None)
+    memo = (
+        "Anytown Borough Council, Information Governance Team, Town Hall\nTo: Alex Example\n"
+        "From: Information Governance\nDate: 7 May 2025\nSubject: FOI 4411\n\n"
+        "1. Name?\nJane\n2. How many?\n4\n"
+    )
+    got = read_reply_text(memo)
+    assert (got.answers, got.date) == ({1: "Jane", 2: "4"}, dt.date(2025, 5, 7))
 
 
 # ---- email
