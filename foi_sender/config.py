@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -53,9 +54,10 @@ def now() -> datetime:
 
 def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
     """One-line text that may end up in a mail header: no control characters, bounded length."""
-    if any(ch in value for ch in "\r\n\x00"):
+    # \x85, \u2028 and \u2029 are line breaks to YAML and to str.splitlines() as well.
+    if any(ch in value for ch in "\r\n\x00\x85\u2028\u2029"):
         raise InputError(f"{what} must be one line: it contains a line break or NUL")
-    if any(ord(ch) < 32 and ch != "\t" for ch in value):
+    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
         raise InputError(f"{what} contains a control character")
     if len(value) > max_length:
         raise InputError(f"{what} is {len(value)} characters long; the limit is {max_length}")
@@ -68,7 +70,7 @@ def check_email(value: str, what: str) -> str:
         raise InputError(
             f"{what} {value!r} has non-ASCII characters; foi-sender sends only to ASCII addresses"
         )
-    if not _EMAIL.match(value) or ".." in value:
+    if not _EMAIL.match(value) or ".." in value or len(value.rpartition("@")[0]) > 64:
         raise InputError(f"{what} {value!r} is not an email address")
     return value
 
@@ -194,7 +196,7 @@ def _build(raw: dict, path: Path) -> Settings:
             f"[send] transport must be one of {', '.join(TRANSPORTS)}, not {transport!r}"
         )
     rate = send.get("rate_per_minute", 0)
-    if rate < 0:
+    if not math.isfinite(rate) or rate < 0:  # TOML allows nan and inf
         raise InputError("[send] rate_per_minute must be 0 (no limit) or more")
     smtp = _smtp_settings(raw.get("smtp", {}))
     cal = raw.get("calendar", {})
@@ -233,7 +235,7 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
     if not 0 < port < 65536:
         raise InputError(f"[smtp] port {port} is not a TCP port")
     timeout = float(smtp.get("timeout", 30))
-    if timeout <= 0:
+    if not math.isfinite(timeout) or timeout <= 0:
         raise InputError("[smtp] timeout must be more than 0 seconds")
     host = check_text(smtp.get("host", "localhost"), "[smtp] host", max_length=253)
     user = smtp.get("user")

@@ -74,8 +74,13 @@ def template_dirs(home: Path) -> list[Path]:
 
 
 def available_templates(home: Path) -> list[str]:
+    """Letter templates by name; files starting with `_` are parts (such as the signature)."""
     names = {
-        p.stem for folder in template_dirs(home) if folder.is_dir() for p in folder.glob("*.j2")
+        p.stem
+        for folder in template_dirs(home)
+        if folder.is_dir()
+        for p in folder.glob("*.j2")
+        if not p.name.startswith("_")
     }
     return sorted(names)
 
@@ -141,8 +146,8 @@ def render(
         "request": request,
         "today": today,
     }
-    text = _render_text(env, template_name, context)
-    subject, body = _split(template_name, text)
+    text, source = _render_text(env, template_name, context)
+    subject, body = _split(source, text)
     to = _recipient(template_name, council)
     notes = (
         ()
@@ -162,7 +167,8 @@ def _recipient(template_name: str, council: Council) -> str | None:
     return council.review_address if kind == "review" else council.foi_email
 
 
-def _render_text(env, template_name: str, context: dict) -> str:
+def _render_text(env, template_name: str, context: dict) -> tuple[str, str]:
+    """The rendered text and the template's file; every failure becomes a TemplateError."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
 
@@ -175,47 +181,57 @@ def _render_text(env, template_name: str, context: dict) -> str:
         ) from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from exc
+    source = template.filename or filename
     try:
-        return template.render(context)
+        return template.render(context), source
     except UndefinedError as exc:
-        where = _template_line(template.filename)
         raise TemplateError(
-            f"{where}: {exc.message}; a template may use {', '.join(CONTEXT_NAMES)}"
+            f"{_template_line(source)}: {exc.message}; a template may use "
+            f"{', '.join(CONTEXT_NAMES)}"
         ) from exc
+    except TemplateSyntaxError as exc:  # in a template pulled in by {% include %}
+        raise TemplateError(f"{exc.filename or source}:{exc.lineno}: {exc.message}") from exc
+    except TemplateNotFound as exc:
+        raise TemplateError(f"{_template_line(source)}: no template {exc.name!r}") from exc
     except SecurityError as exc:
-        raise TemplateError(f"{_template_line(template.filename)}: not allowed: {exc}") from exc
+        raise TemplateError(f"{_template_line(source)}: not allowed: {exc}") from exc
     except TemplateError as exc:
-        raise TemplateError(f"{_template_line(template.filename)}: {exc}") from exc
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise TemplateError(f"{_template_line(template.filename)}: {exc}") from exc
+        raise TemplateError(f"{_template_line(source)}: {exc}") from exc
+    except RecursionError as exc:
+        raise TemplateError(f"{_template_line(source)}: recursion too deep") from exc
+    except Exception as exc:  # a user's template may fail in any way Python can
+        raise TemplateError(f"{_template_line(source)}: {type(exc).__name__}: {exc}") from exc
 
 
-def _template_line(filename: str | None) -> str:
-    """FILE:LINE of the template frame being rendered (Jinja maps its frames to template lines)."""
+def _template_line(filename: str) -> str:
+    """FILE:LINE of the innermost template frame being rendered (Jinja maps its frames to
+    template lines), so an error in an included template names that template."""
     tb = sys.exc_info()[2]
-    line = None
+    where = None
     while tb is not None:
-        if filename and tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
+        code_file = tb.tb_frame.f_code.co_filename
+        if code_file == filename or code_file.endswith(".j2"):
+            where = f"{code_file}:{tb.tb_lineno}"
         tb = tb.tb_next
-    return f"{filename}:{line}" if line else str(filename)
+    return where or filename
 
 
-def _split(template_name: str, text: str) -> tuple[str, str]:
-    """A template renders `Subject: ...`, a blank line, then the body."""
+def _split(source: str, text: str) -> tuple[str, str]:
+    """A template renders `Subject: ...`, a blank line, then the body. `source` is its file."""
     head, sep, body = text.partition("\n\n")
     if not sep or not head.startswith("Subject:") or "\n" in head:
         raise TemplateError(
-            f"{template_name}.j2 must start with one line `Subject: ...` followed by a blank line"
+            f"{source}:1: a template must start with one line `Subject: ...` "
+            "followed by a blank line"
         )
     subject = head.removeprefix("Subject:").strip()
     if not subject:
-        raise TemplateError(f"{template_name}.j2 renders an empty subject")
+        raise TemplateError(f"{source}:1: the template renders an empty subject")
     try:
-        check_text(subject, f"{template_name}.j2 subject", max_length=MAX_SUBJECT)
+        check_text(subject, f"{source}:1: the subject", max_length=MAX_SUBJECT)
     except InputError as exc:
         raise TemplateError(str(exc)) from exc
     body = body.strip("\n") + "\n"
     if "\x00" in body or not body.strip():
-        raise TemplateError(f"{template_name}.j2 renders an empty body or one with a NUL byte")
+        raise TemplateError(f"{source}: the template renders an empty body or one with a NUL byte")
     return subject, body

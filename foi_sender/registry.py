@@ -19,6 +19,9 @@ REGIMES = ("FOIA", "EIR", "FOISA")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9.-]{0,79}$")  # GOV.UK slugs: st.-helens exists
 _GSS = re.compile(r"^[ENSW]\d{8}$")
 _LA_CODE = re.compile(r"^\d{3}$")
+_NULL_TAG = "tag:yaml.org,2002:null"
+# libyaml when PyYAML was built with it (ten times faster); both give the same nodes and marks.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -98,33 +101,68 @@ def check_registry(home: Path) -> tuple[Path, list[str], int]:
 
 def _parse(path: Path) -> tuple[list[Council], list[str]]:
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [f"{path}:1: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"]
+        raw = path.read_bytes()
     except OSError as exc:
         return [], [f"{path}:1: cannot read it ({exc.strerror})"]
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        return [], [f"{path}:{line}: {message}"]
+    try:
+        root = _compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return [], [f"{path}:{line}: YAML syntax error: {problem}"]
+        line, message = _yaml_problem(exc, text)
+        return [], [f"{path}:{line}: YAML syntax error: {message}"]
+    return _read_root(path, root)
+
+
+def _compose(text: str):
+    """The YAML node tree (marks give every line); no Python objects are constructed."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
     finally:
         loader.dispose()
-    return _read_root(path, root)
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
+    """The line to blame and a one-line message. A construct left open (a bracket, a quote) is
+    only noticed at the end of the file: blame the line where it was opened instead."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    mark = getattr(exc, "problem_mark", None)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    at_end = False
+    if mark is not None:
+        # By line and column: libyaml's index counts bytes, Python's characters.
+        kept = text.rstrip()
+        last = kept.count("\n")
+        at_end = mark.line > last or (
+            mark.line == last and mark.column >= len(kept) - (kept.rfind("\n") + 1)
+        )
+    if at_end and context_mark is not None:
+        return context_mark.line + 1, f"{problem} ({context} that starts here)"
+    line = mark.line + 1 if mark else 1
+    if context and context_mark is not None and context_mark.line != mark.line:
+        problem += f" ({context} from line {context_mark.line + 1})"
+    return line, problem
 
 
 def _read_root(path: Path, root) -> tuple[list[Council], list[str]]:
     if not isinstance(root, yaml.MappingNode):
         return [], [f"{path}:1: expected a mapping with a `councils:` list at the top"]
-    top = {key.value: (key, value) for key, value in root.value}
-    unknown = [key for key in top if key != "councils"]
-    problems = [
-        f"{path}:{top[key][0].start_mark.line + 1}: unknown top-level key {key!r} (only `councils`)"
-        for key in unknown
-    ]
+    top: dict[str, tuple] = {}
+    problems: list[str] = []
+    for key, value in root.value:
+        where = f"{path}:{key.start_mark.line + 1}"
+        name = key.value if isinstance(key, yaml.ScalarNode) else None
+        if name != "councils":
+            problems.append(f"{where}: unknown top-level key {name!r} (only `councils`)")
+        elif name in top:
+            problems.append(f"{where}: `councils` given twice")
+        else:
+            top[name] = (key, value)
     if "councils" not in top or not isinstance(top["councils"][1], yaml.SequenceNode):
         return [], problems + [f"{path}:1: expected `councils:` followed by a list of councils"]
     councils: list[Council] = []
@@ -150,18 +188,24 @@ def _read_council(node, line: int) -> tuple[Council | None, list[tuple[int, str]
         return None, [(line, "each council must be a mapping of key: value")]
     problems: list[tuple[int, str]] = []
     values: dict[str, str] = {}
+    key_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
-        key, key_line = key_node.value, key_node.start_mark.line + 1
+        key_line = key_node.start_mark.line + 1
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
         if key not in _FIELDS:
             close = difflib.get_close_matches(str(key), _FIELDS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             problems.append((key_line, f"unknown key {key!r}{hint}"))
         elif key in values:
             problems.append((key_line, f"key {key!r} given twice"))
-        elif not isinstance(value_node, yaml.ScalarNode) or value_node.value == "":
+        elif not isinstance(value_node, yaml.ScalarNode):
             problems.append((key_line, f"{key} must be a single text value"))
+        elif value_node.value == "" or (value_node.tag == _NULL_TAG and not value_node.style):
+            # An empty value, `null` or `~`: YAML's "nothing", not the text "null".
+            problems.append((key_line, f"{key} has no value: give one or leave the key out"))
         else:
             values[key] = value_node.value
+            key_lines[key] = key_line
             problem = _field_problem(key, value_node.value)
             if problem:
                 problems.append((key_line, problem))
@@ -170,6 +214,15 @@ def _read_council(node, line: int) -> tuple[Council | None, list[tuple[int, str]
         problems.append((line, f"missing {', '.join(missing)}"))
     if "foi_email" in values and "email_source" not in values:
         problems.append((line, "foi_email needs email_source: say where the address was found"))
+    nation, regime = values.get("nation"), values.get("regime")
+    if nation in NATIONS and regime in REGIMES and (nation == "Scotland") != (regime == "FOISA"):
+        problems.append(
+            (
+                key_lines["regime"],
+                f"regime {regime} does not apply in {nation}: Scottish councils are FOISA, "
+                "the rest of the UK FOIA (or EIR)",
+            )
+        )
     if problems:
         return None, problems
     return Council(line=line, **values), []
@@ -213,22 +266,35 @@ def set_email(home: Path, council_id: str, address: str, source: str) -> tuple[P
     registry = load_registry(home)
     council = registry.get(council_id)
     lines = registry.path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines = _set_key(lines, council.line, "foi_email", address)
+    lines = _set_key(lines, council.line, "foi_email", _yaml_scalar(address))
     lines = _set_key(lines, council.line, "email_source", json.dumps(source, ensure_ascii=False))
     new_text = "".join(lines)
-    loader = yaml.SafeLoader(new_text)
     try:
-        councils, problems = _read_root(target, loader.get_single_node())
-    finally:
-        loader.dispose()
+        councils, problems = _read_root(target, _compose(new_text))
+    except yaml.YAMLError as exc:
+        line, message = _yaml_problem(exc, new_text)
+        problems = [f"{target}:{line}: the edit would break the file ({message}); nothing written"]
     if problems:
         raise RegistryError(problems)
     atomic_write(target, new_text.encode("utf-8"))
     return target, copied
 
 
+def _yaml_scalar(value: str) -> str:
+    """`value` as YAML: plain when it reads back as the same string, else double-quoted (an
+    address may start with a character YAML treats specially, such as ' ! & * { or %)."""
+    try:
+        if yaml.safe_load(f"k: {value}") == {"k": value}:
+            return value
+    except yaml.YAMLError:
+        pass
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _set_key(lines: list[str], start_line: int, key: str, value: str) -> list[str]:
     """Replace `key:` inside the council block starting at start_line (1-based), or add it."""
+    if lines and not lines[-1].endswith("\n"):
+        lines = [*lines[:-1], lines[-1] + "\n"]  # a file without a final newline
     first = start_line - 1
     indent = len(lines[first]) - len(lines[first].lstrip(" -"))
     end = first + 1
