@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -41,8 +40,3 @@ def run(home):
         return runner.invoke(cli, ["--home", str(home), *args], input=input, env=env)
 
     return invoke
-
-
-def installed_command() -> str:
-    """The foi-sender console script of the venv running the tests."""
-    return str(Path(os.path.dirname(os.path.realpath(__import__("sys").executable))) / "foi-sender")
