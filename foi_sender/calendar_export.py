@@ -338,7 +338,10 @@ CALDAV_PASSWORD_ENV = "FOI_SENDER_CALDAV_PASSWORD"
 CALDAV_KEYRING_SERVICE = "foi-sender-caldav"
 
 
-def _events_with_sequences(home: Path, settings, round_name: str | None):
+def _events_with_sequences(home: Path, settings, round_name: str | None, then=None):
+    """The round's events with their SEQUENCEs; `then(pairs)`, if given, runs before the new
+    SEQUENCEs are committed, so that when it fails (the .ics cannot be written) nothing is
+    recorded and the next export raises them again."""
     from foi_sender import deadlines
     from foi_sender.config import now
     from foi_sender.ledger import open_ledger
@@ -353,7 +356,11 @@ def _events_with_sequences(home: Path, settings, round_name: str | None):
         events = deadline_events(states)
         if not events:
             raise InputError("no sent requests yet, so no deadlines to put in a calendar")
-        return with_sequences(ledger, events)
+        with ledger.transaction() as db:
+            pairs = [(e, ledger.calendar_sequence(db, e.uid, e.fingerprint())) for e in events]
+            if then is not None:
+                then(pairs)
+        return pairs
     finally:
         ledger.close()
 
@@ -362,10 +369,15 @@ def export_calendar(home: Path, settings, round_name: str | None, path: Path, al
     """Write the deadlines of one round (or all) to an .ics file; returns the number of events."""
     from foi_sender.config import now
 
-    pairs = _events_with_sequences(home, settings, round_name)
-    data = build_calendar(pairs, name=calendar_name(round_name), now=now(), alarm_days=alarm_days)
-    write_calendar(path, data)
-    return len(pairs)
+    stamp = now()
+
+    def write(pairs) -> None:
+        data = build_calendar(
+            pairs, name=calendar_name(round_name), now=stamp, alarm_days=alarm_days
+        )
+        write_calendar(path, data)
+
+    return len(_events_with_sequences(home, settings, round_name, then=write))
 
 
 def push_deadlines(

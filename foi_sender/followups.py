@@ -98,14 +98,31 @@ def prepare_review(
     state = located.state
     if state.sent_on is None:
         raise InputError(f"the request to {council_id} has not been sent ({state.status})")
-    if state.review_letter is not None:
-        raise InputError(
-            f"an internal review letter to {council_id} exists already "
-            f"({state.review_letter.status}); use `review {round_name} {council_id} --resend` "
-            "to chase it"
-        )
     today = today_in_london()
     notes = []
+    existing = state.review_letter
+    if existing is not None and existing.status == "sent":
+        raise InputError(
+            f"an internal review letter went to {council_id} on {state.review_requested_on}; "
+            f"use `review {round_name} {council_id} --resend` to chase it"
+        )
+    if existing is not None and existing.status != "failed":
+        # uncertain (or left queued/sending): it may have reached the council.
+        if not force:
+            raise InputError(
+                f"the internal review letter to {council_id} is {existing.status}: it may have "
+                "reached the council; ask them, or add --force to send a new one"
+            )
+        notes.append(f"forced: a new letter, although the first is {existing.status}")
+    if existing is not None and existing.status == "failed":
+        notes.append(f"the first review letter failed ({existing.last_error}); this is a new one")
+    if state.withdrawn_on:
+        if not force:
+            raise InputError(
+                f"the request to {council_id} was withdrawn on {state.withdrawn_on}; add --force "
+                "to ask for a review anyway"
+            )
+        notes.append("forced: the request was withdrawn")
     if not state.answered and not (state.due < today):
         if not force:
             raise InputError(
@@ -204,10 +221,8 @@ def prepare_complaint(
     if not _may_complain(state, regime, today, settings):
         if not force:
             raise InputError(
-                f"not yet: complain once {council_id} has answered the internal review, or "
-                f"once the review is {REGULATOR_ENQUIRY_DAYS} working days late "
-                f"({'the review due date' if regime == deadlines.Regime.FOISA else 'see status'})"
-                "; add --force to draft it anyway"
+                f"not yet: {_when_to_complain(state, regime, settings)}; add --force to draft it "
+                "anyway"
             )
         notes.append("forced: the regulator normally expects the internal review to be finished")
     letter = _render(home, settings, state, "ico_complaint", request_view(state))
@@ -219,10 +234,35 @@ def _may_complain(state: RequestState, regime, today: date, settings: Settings) 
         return True
     if state.review_requested_on is None:
         return False
+    return today > _complaint_opens(state, regime, settings)
+
+
+def _complaint_opens(state: RequestState, regime, settings: Settings) -> date:
+    """The last day of waiting for the review's answer: the regulator takes it from the next."""
     if regime == deadlines.Regime.FOISA:
-        return today > state.review_due  # FOISA s.47(3): no review answer in time
+        return state.review_due  # FOISA s.47(3): no review answer in time
     calendar = deadlines.calendar_for(regime, settings.extra_holidays)
-    return today > calendar.add(state.review_requested_on, REGULATOR_ENQUIRY_DAYS)
+    return calendar.add(state.review_requested_on, REGULATOR_ENQUIRY_DAYS)
+
+
+def _when_to_complain(state: RequestState, regime, settings: Settings) -> str:
+    council_id = state.request.council_id
+    round_name = state.request.round_name
+    if state.review_requested_on is None:
+        return (
+            f"the regulator expects an internal review first: ask {council_id} for one with "
+            f"`foi-sender review {round_name} {council_id} --grounds TEXT --send`"
+        )
+    opens = _complaint_opens(state, regime, settings)
+    why = (
+        "its due date"
+        if regime == deadlines.Regime.FOISA
+        else f"{REGULATOR_ENQUIRY_DAYS} working days after you asked"
+    )
+    return (
+        f"complain once {council_id} has answered the internal review you asked for on "
+        f"{state.review_requested_on}, or after {opens} ({why}) if it has not"
+    )
 
 
 def send_prepared(

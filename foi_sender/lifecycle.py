@@ -161,7 +161,8 @@ def derive(
             else None
         ),
         last_chased_on=deadlines.london_date(chases[-1].sent_at) if chases else None,
-        review_letter=review or (reviews_any[0] if reviews_any else None),
+        # Without a sent one, the latest attempt (a failed letter may have been drafted again).
+        review_letter=review or (reviews_any[-1] if reviews_any else None),
         events=events,
         **review_fields,
         **facts,
@@ -191,8 +192,8 @@ def _with_status(state: RequestState, today: date, reviews: list[MessageRow]) ->
         status = "review_answered"
     elif state.review_requested_on:
         status = "review_overdue" if state.review_days_late else "review_requested"
-    elif reviews and reviews[0].status in ("uncertain", "failed", "queued", "sending"):
-        status = f"review_{reviews[0].status}"
+    elif reviews and reviews[-1].status in ("uncertain", "failed", "queued", "sending"):
+        status = f"review_{reviews[-1].status}"
     elif state.response_on:
         status = state.outcome or "answered"
     elif today > state.long_overdue_on:
@@ -264,31 +265,60 @@ def record_response(
         raise InputError("no internal review was sent for this request; record the response itself")
     if review and on < state.review_requested_on:
         raise InputError(f"the review answer {on} is before the review was asked for")
-    kept = _keep_reply_file(home, state, file, on) if file else None
+    if file is not None and not file.is_file():
+        raise InputError(f"{file}: no such file")
     data = {"outcome": outcome, "exemptions": list(exemptions)}
     if reference:
         data["reference"] = reference
-    if kept:
-        data["file"] = kept
     if answers:
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
-    _add_event(located, "review_response" if review else "response", on, data)
+    kept = _keep_reply_file(home, state, file, on, review) if file else None
+    if kept is None:
+        _add_event(located, "review_response" if review else "response", on, data)
+        return
+    target, created = kept
+    data["file"] = str(target.relative_to(home))
+    try:
+        _add_event(located, "review_response" if review else "response", on, data)
+    except BaseException:
+        if created:  # nothing refers to the copy: do not leave it behind
+            target.unlink(missing_ok=True)
+        raise
 
 
-def _keep_reply_file(home: Path, state: RequestState, file: Path, on: date) -> str:
-    """Copy the council's reply into the home so the record survives the download folder."""
-    if not file.is_file():
-        raise InputError(f"{file}: no such file")
+def _keep_reply_file(
+    home: Path, state: RequestState, file: Path, on: date, review: bool
+) -> tuple[Path, bool]:
+    """Copy the council's reply into the home so the record survives the download folder.
+
+    Never overwrites another reply: the response and the review's answer (or a second letter the
+    same day) each keep their own copy. The same bytes kept before are reused. Returns the copy
+    and whether it was created now.
+    """
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from exc
     folder = home / "replies" / state.request.round_name
-    target = folder / f"{state.request.council_id}-{on.isoformat()}{file.suffix.lower()}"
+    stem = f"{state.request.council_id}-{'review-' if review else ''}{on.isoformat()}"
+    suffix = file.suffix.lower()
+    number = 1
+    while True:
+        target = folder / f"{stem}{'' if number == 1 else f'-{number}'}{suffix}"
+        if not target.exists():
+            break
+        if target.is_file() and target.read_bytes() == content:
+            return target, False
+        number += 1
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, file.read_bytes(), mode=0o600)
-    except OSError as exc:
-        raise InputError(f"cannot keep a copy of {file}: {exc.strerror}") from exc
-    return str(target.relative_to(home))
+        atomic_write(target, content, mode=0o600)
+    except (OSError, InputError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else exc
+        raise InputError(f"cannot keep a copy of {file}: {reason}") from exc
+    return target, True
 
 
 def record_clarification(located: Located, *, on: date, today: date) -> None:
@@ -307,6 +337,11 @@ def record_extension(located: Located, *, days: int | None, to: date | None, tod
         raise InputError("--days must be a whole number of at least 1")
     if to is not None and to <= state.sent_on:
         raise InputError(f"--to {to} is not after the request was sent ({state.sent_on})")
+    if to is not None and to <= state.due:
+        raise InputError(
+            f"--to {to} is not after the current due date ({state.due}); an extension moves the "
+            "date later"
+        )
     if state.answered:
         raise InputError("the council has already answered; an extension no longer applies")
     _add_event(located, "extension", today, {"days": days} if days else {"to": to.isoformat()})
@@ -343,21 +378,42 @@ def match_reply(
     Threading headers first (our Message-IDs), then the council's reference, then the sender's
     domain when exactly one request in the round went to that domain.
     """
+    located, matched_on, _ = _match_reply(ledger, round_name, facts, today, extra)
+    return located, matched_on
+
+
+def _match_reply(
+    ledger: Ledger, round_name: str, facts, today: date, extra=()
+) -> tuple[Located, str, str | None]:
+    """match_reply, and the kind of our letter the reply's thread names (None: no thread)."""
     found = ledger.require_round(round_name)
     requests = {r.id: r for r in ledger.requests(found.id)}
-    for message in ledger.find_message_ids(list(facts.message_ids)):
-        if message.request_id in requests:
-            return _located(ledger, requests[message.request_id], today, extra), "In-Reply-To"
+    ours = ledger.find_message_ids(list(facts.message_ids))
+    threaded = [m for m in ours if m.request_id in requests]
+    if ours and not threaded:
+        # Our letter, but of another round: a match by reference or domain here would be wrong.
+        other = next(r for r in ledger.requests() if r.id == ours[0].request_id)
+        raise InputError(
+            f"this reply answers the request of round {other.round_name!r} to "
+            f"{other.council_id}, not one of round {round_name!r}: "
+            f"`respond {other.round_name} --file ...`"
+        )
+    if threaded:
+        # The letter the reply answers directly (In-Reply-To, the last id) wins over older ones.
+        order = {mid: i for i, mid in enumerate(facts.message_ids)}
+        message = min(threaded, key=lambda m: order.get(m.message_id, len(order)))
+        located = _located(ledger, requests[message.request_id], today, extra)
+        return located, "In-Reply-To", message.kind
     states = [request_state(ledger, r, today, extra) for r in requests.values()]
     if facts.reference:
         by_ref = [s for s in states if s.reference and s.reference == facts.reference]
         if len(by_ref) == 1:
-            return Located(ledger, by_ref[0]), f"reference {facts.reference}"
+            return Located(ledger, by_ref[0]), f"reference {facts.reference}", None
     domain = (facts.sender or "").rpartition("@")[2].lower()
     if domain:
         by_domain = [s for s in states if s.letter.to_address.lower().endswith("@" + domain)]
         if len(by_domain) == 1:
-            return Located(ledger, by_domain[0]), f"sender domain {domain}"
+            return Located(ledger, by_domain[0]), f"sender domain {domain}", None
     waiting = [s.request.council_id for s in states if s.sent_on and not s.answered]
     raise InputError(
         "cannot tell which request this reply answers (no known Message-ID, reference or sender "
@@ -378,6 +434,7 @@ class RecordedReply:
     outcome: str
     reference: str | None
     exemptions: tuple[str, ...]
+    review: bool = False  # recorded as the answer to the internal review
 
 
 def respond_from_file(
@@ -404,7 +461,16 @@ def respond_from_file(
         if council_id:
             located, matched_on = locate(ledger, round_name, council_id, today, extra), None
         else:
-            located, matched_on = match_reply(ledger, round_name, facts, today, extra)
+            located, matched_on, kind = _match_reply(ledger, round_name, facts, today, extra)
+            if (
+                kind in (REVIEW, REVIEW_CHASER)
+                and not review
+                and located.state.review_requested_on is not None
+            ):
+                # A reply to our review letter (or its chaser) is the review's answer: recorded
+                # as a response it would replace the council's first answer.
+                review = True
+                matched_on += " to the internal review letter (recorded as the review's answer)"
         chosen_on = on or facts.date
         chosen_outcome = outcome or facts.outcome
         if chosen_on is None:
@@ -435,4 +501,5 @@ def respond_from_file(
         chosen_outcome,
         chosen_ref,
         chosen_exemptions,
+        review,
     )
