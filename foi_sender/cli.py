@@ -545,6 +545,7 @@ def respond(
             review=review,
         )
         council_id, on, outcome = recorded.council_id, recorded.on.isoformat(), recorded.outcome
+        review = review or recorded.review
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
     else:
@@ -708,7 +709,7 @@ def _confirm_and_send(app: AppContext, prepared, send: bool, yes: bool, transpor
 @click.option(
     "--resend", is_flag=True, help="Chase a review: re-send the letter, quoted, threaded."
 )
-@click.option("--force", is_flag=True, help="Draft a review even though the council is not late.")
+@click.option("--force", is_flag=True, help="Go ahead although the council is not late / answered.")
 @click.option(
     "--transport", type=click.Choice(["outbox", "smtp"]), help="Override [send] transport."
 )
@@ -733,7 +734,9 @@ def review(
     if grounds and grounds_file:
         raise InputError("give --grounds or --grounds-file, not both")
     if resend:
-        prepared = followups.prepare_review_chaser(app.home, app.settings, round_name, council_id)
+        prepared = followups.prepare_review_chaser(
+            app.home, app.settings, round_name, council_id, force=force
+        )
         send = True
     else:
         text = grounds_file.read() if grounds_file else grounds

@@ -44,6 +44,7 @@ class Followup:
     kind: str
     letter: Letter
     thread: tuple[str, ...]
+    grounds: str | None = None  # kept apart from the letter so a complaint can quote them
 
 
 @dataclass
@@ -143,12 +144,14 @@ def prepare_review(
     )
     letter = _render(home, settings, state, "internal_review", view)
     prepared = Prepared(round_name, notes=notes)
-    prepared.followups.append(Followup(state, REVIEW, letter, (state.letter.message_id,)))
+    prepared.followups.append(
+        Followup(state, REVIEW, letter, (state.letter.message_id,), view.review_grounds)
+    )
     return prepared
 
 
 def prepare_review_chaser(
-    home: Path, settings: Settings, round_name: str, council_id: str
+    home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
 ) -> Prepared:
     ledger, located = _open(home, settings, round_name, council_id)
     ledger.close()
@@ -161,7 +164,12 @@ def prepare_review_chaser(
         )
     notes = []
     if state.review_answered_on:
-        notes.append(f"the council answered the review on {state.review_answered_on}")
+        if not force:
+            raise InputError(
+                f"{council_id} answered the review on {state.review_answered_on}; add --force "
+                "to chase it anyway"
+            )
+        notes.append(f"forced: the council answered the review on {state.review_answered_on}")
     elif not state.review_days_late:
         notes.append(
             f"the review is not due until {state.review_due}; this re-sends it in case it "
@@ -300,6 +308,16 @@ def send_prepared(
                     )
                     for f in sendable
                 ]
+                for f in sendable:
+                    if f.grounds:
+                        ledger.add_event(
+                            db,
+                            f.state.request.id,
+                            "review_grounds",
+                            deadlines.london_date(at),
+                            at,
+                            {"grounds": f.grounds},
+                        )
             messages = [ledger.get_message(i) for i in ids]
             return send_messages(
                 ledger,

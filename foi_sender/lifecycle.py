@@ -50,6 +50,7 @@ class RequestState:
     clarified_on: date | None = None
     last_chased_on: date | None = None
     review_letter: MessageRow | None = None
+    review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
     events: tuple[EventRow, ...] = field(default=(), repr=False)
@@ -98,6 +99,22 @@ def request_state(
     return derive(request, letter, messages, events, today, extra_holidays)
 
 
+def round_states(home: Path, settings, round_name: str | None) -> list[RequestState]:
+    """Every request of ROUND (or of every round) as it stands today.
+
+    The same as `rounds.round_states`, without importing what sending needs (smtplib, ssl, the
+    email package, Jinja2, YAML): `status` and `export` only read the ledger.
+    """
+    ledger = open_ledger(home, create=False)
+    try:
+        extra = settings.extra_holidays if settings else ()
+        today = deadlines.london_date(now())
+        round_id = ledger.require_round(round_name).id if round_name else None
+        return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+    finally:
+        ledger.close()
+
+
 def derive(
     request: RequestRow,
     letter: MessageRow,
@@ -136,6 +153,8 @@ def derive(
                 answers=event.data.get("answers", {}),
                 numbers=event.data.get("numbers", {}),
             )
+        elif event.kind == "review_grounds":
+            facts["review_grounds"] = event.data["grounds"]
         elif event.kind == "review_response":
             facts["review_answered_on"] = event.on_date
         elif event.kind == "withdrawn":

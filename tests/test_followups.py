@@ -547,6 +547,8 @@ def test_complaint_once_the_review_is_40_working_days_late(flow):
     result = flow("2025-07-16", "complain", "r1", "delta")
     assert "No response received." in result.stdout
     assert "working days late" in result.stdout
+    # The grounds put to the council are quoted for the regulator.
+    assert "My grounds, as put to the council:\n\n> No answer." in result.stdout
 
 
 def test_scottish_application_to_the_commissioner(flow):
@@ -698,7 +700,11 @@ def test_reply_to_the_review_letter_is_recorded_as_the_reviews_answer(flow, tmp_
     alpha = flow.status("2025-05-12")["alpha"]
     assert alpha["status"] == "review_answered"
     kinds = flow.ledger("SELECT kind, on_date FROM events ORDER BY id")
-    assert kinds == [("response", "2025-05-07"), ("review_response", "2025-05-09")]  # Date:
+    assert kinds == [
+        ("response", "2025-05-07"),
+        ("review_grounds", "2025-05-08"),
+        ("review_response", "2025-05-09"),  # the reply's Date:
+    ]
     # The first response stands: a review's answer does not replace it.
     assert (alpha["response_on"], alpha["outcome"], alpha["exemptions"]) == (
         "2025-05-07",

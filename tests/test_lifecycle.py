@@ -348,7 +348,7 @@ def test_internal_review_dates_through_to_the_answer(sent, home):
     assert alpha["outcome"] == "refused"
     assert alpha["review_due"] == "2025-06-06"
     kinds = [kind for kind, _, _ in events_of(home, "alpha")]
-    assert kinds == ["response", "review_response"]
+    assert kinds == ["response", "review_grounds", "review_response"]
     kept = files_under(home / "replies")
     assert list(kept.values()).count(reply.read_bytes()) == 1
 
@@ -385,7 +385,8 @@ def test_review_answer_file_does_not_overwrite_the_response_file(sent, home):
         "--file",
         str(second),
     )
-    (_, _, response), (_, _, review) = events_of(home, "alpha")
+    (_, _, response), (_, _, grounds), (_, _, review) = events_of(home, "alpha")
+    assert grounds["grounds"]
     assert response["file"] != review["file"]
     assert (home / response["file"]).read_bytes() == first.read_bytes()
     assert (home / review["file"]).read_bytes() == second.read_bytes()
