@@ -48,6 +48,8 @@ from hostile_support import (  # noqa: E402  (tests/ is not a package: the corpu
 )
 
 USER = "alex@example.org"
+PASSWORD = "app-password-for-tests"
+LOGIN = {"FOI_SENDER_SMTP_PASSWORD": PASSWORD}  # for the servers below that take a login
 TODAY = datetime.now(UTC).date().isoformat()
 
 
@@ -316,9 +318,9 @@ def test_no_header_injection_reaches_the_server(shome, make_hostile):
 def test_review_grounds_stay_in_the_body(shome):
     """Grounds may span lines (they are the letter's body); a `Bcc:` line in them stays text in
     the body, and the review goes to the council alone. A reference with CR/LF is refused."""
-    with SmtpServer() as server:
-        smtp_home(shome, server, login=False)
-        sent = cli_run(shome, "send", "r1", "--council", "leicester", "--yes")
+    with SmtpServer(password=PASSWORD) as server:
+        smtp_home(shome, server)
+        sent = cli_run(shome, "send", "r1", "--council", "leicester", "--yes", env=LOGIN)
         assert sent.exit_code == 0, sent.output
         before = snapshot(shome)
         hostile_reference = cli_run(
@@ -340,7 +342,7 @@ def test_review_grounds_stay_in_the_body(shome):
         assert answered.exit_code == 0, answered.output
         grounds = "You misapplied section 40.\r\nBcc: victim@example.com\r\n\r\nPlease look again."
         review = cli_run(
-            shome, "review", "r1", "leicester", "--grounds", grounds, "--send", "--yes"
+            shome, "review", "r1", "leicester", "--grounds", grounds, "--send", "--yes", env=LOGIN
         )
         assert review.exit_code == 0, review.output
         assert len(server.messages) == 2
@@ -590,10 +592,10 @@ def certificate(tmp_path) -> Certificate:
     return _self_signed(tmp_path / "tls")
 
 
-def _tls_server(kind: str, cert: Certificate) -> SmtpServer:
+def _tls_server(kind: str, cert: Certificate, password: str | None = None) -> SmtpServer:
     if kind == "starttls":
-        return SmtpServer(starttls=cert.server_context())
-    return SmtpServer(implicit_tls=cert.server_context())
+        return SmtpServer(starttls=cert.server_context(), password=password)
+    return SmtpServer(implicit_tls=cert.server_context(), password=password)
 
 
 @pytest.mark.parametrize("kind", ["starttls", "ssl"])
@@ -610,11 +612,12 @@ def test_a_self_signed_certificate_is_refused(shome, certificate, kind):
 
 @pytest.mark.parametrize("kind", ["starttls", "ssl"])
 def test_a_certificate_named_in_ca_file_is_trusted(shome, certificate, kind):
-    with _tls_server(kind, certificate) as server:
-        smtp_home(shome, server, security=kind, login=False, ca_file=certificate.cert)
-        result = cli_run(shome, "send", "r1", "--council", "leicester", "--yes")
+    with _tls_server(kind, certificate, password=PASSWORD) as server:
+        smtp_home(shome, server, security=kind, ca_file=certificate.cert)
+        result = cli_run(shome, "send", "r1", "--council", "leicester", "--yes", env=LOGIN)
         assert result.exit_code == 0, result.output
         assert len(server.messages) == 1 and server.messages[0].tls
+        assert server.messages[0].user == USER, "logged in, over TLS"
     assert statuses(shome) == ["sent"]
 
 
@@ -699,10 +702,11 @@ def test_a_second_send_is_refused_while_the_lock_is_held(shome):
 def test_two_real_processes_never_both_send(shome):
     """Process A sends r1 through a slow server; B, started while A is in DATA, is refused; each
     council gets its letter once."""
-    with SmtpServer(delay=1.5) as server:
-        smtp_home(shome, server, login=False)
+    with SmtpServer(delay=1.5, password=PASSWORD) as server:
+        smtp_home(shome, server)
         first = subprocess.Popen(
             [FOI_SENDER, "--home", str(shome), "send", "r1", "--all", "--yes"],
+            env={**os.environ, **LOGIN},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -710,7 +714,7 @@ def test_two_real_processes_never_both_send(shome):
         )
         try:
             assert server.handler.data_started.wait(30), "A never reached DATA"
-            second = cli_process(shome, "send", "r1", "--all", "--yes", timeout=30)
+            second = cli_process(shome, "send", "r1", "--all", "--yes", env=LOGIN, timeout=30)
             _, err_a = first.communicate(timeout=60)
         finally:
             if first.poll() is None:
@@ -718,7 +722,7 @@ def test_two_real_processes_never_both_send(shome):
         assert second.returncode == 1
         assert "another foi-sender is sending" in second.stderr
         assert first.returncode == 0, err_a
-        again = cli_process(shome, "send", "r1", "--yes")
+        again = cli_process(shome, "send", "r1", "--yes", env=LOGIN)
         assert again.returncode == 0, again.stderr
         recipients = [r for m in server.messages for r in m.rcpt_tos]
         assert sorted(recipients) == ["foi@glasgow.gov.uk", "info.requests@leicester.gov.uk"]
