@@ -149,6 +149,7 @@ class WorkingCalendar:
         import holidays
         from dateutil.easter import easter
 
+        _load_united_kingdom_only(holidays)
         parts = _REGIME_PARTS[self.regime]
         # day -> holiday name -> the parts of the UK that keep it (dicts keep first-seen order)
         found: dict[date, dict[str, set[str]]] = {}
@@ -178,6 +179,50 @@ class WorkingCalendar:
         last = date(year, 12, 31).toordinal()
         self._closed.update(d for d in range(first, last + 1) if date.fromordinal(d).weekday() >= 5)
         self._years.add(year)
+
+
+_COUNTRIES = "holidays.countries"
+_UNITED_KINGDOM = "holidays.countries.united_kingdom"
+
+
+def _load_united_kingdom_only(holidays) -> None:
+    """Import the one country module the calendars read, not all ~250 of them.
+
+    `country_holidays("GB")` imports `holidays.countries.united_kingdom`, and so first the package
+    `holidays.countries`, whose __init__ imports every country (~35 ms, more than the rest of the
+    `holidays` package). Here that package is registered unexecuted, the UK module imported into
+    it, and the package's own code runs in full the first time anything asks it for another name
+    (PEP 562 __getattr__), so every other use of `holidays` sees the same package as ever.
+    `country_holidays` is still what the calendars call: it finds the UK module already loaded.
+    """
+    import importlib
+    import importlib.util
+    import sys
+
+    if _COUNTRIES in sys.modules:
+        return
+    spec = importlib.util.find_spec(_COUNTRIES)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return
+    package = importlib.util.module_from_spec(spec)
+
+    def complete(name: str):
+        del package.__dict__["__getattr__"]
+        spec.loader.exec_module(package)
+        return getattr(package, name)
+
+    package.__getattr__ = complete
+    sys.modules[_COUNTRIES] = package
+    holidays.countries = package
+    try:
+        importlib.import_module(_UNITED_KINGDOM)
+    except BaseException as exc:
+        # Leave `holidays` as it was; a release that moved the module is then imported as usual.
+        sys.modules.pop(_COUNTRIES, None)
+        sys.modules.pop(_UNITED_KINGDOM, None)
+        holidays.__dict__.pop("countries", None)
+        if not isinstance(exc, ImportError):
+            raise
 
 
 def _labels(parts: set[str]) -> tuple[str, ...]:
