@@ -10,7 +10,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -144,12 +144,19 @@ class Ledger:
             raise _ledger_error(self.path, exc) from exc
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as exc:
+            # SQLite may have rolled back already (a full disk, an I/O error): then ROLLBACK
+            # itself fails, and must not hide the error that caused it.
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _ledger_error(self.path, exc) from exc
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as exc:
+            with suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
             raise _ledger_error(self.path, exc) from exc
 
     # rounds
@@ -316,6 +323,10 @@ class Ledger:
                 "UPDATE attempts SET finished_at = ?, outcome = ?, server_reply = ? WHERE id = ?",
                 (at.isoformat(), outcome, reply, attempt_id),
             )
+
+    def interrupted_count(self) -> int:
+        """Letters left `sending` (what mark_interrupted_as_uncertain would change)."""
+        return self._one("SELECT COUNT(*) FROM messages WHERE status = 'sending'")[0]
 
     def mark_interrupted_as_uncertain(self) -> int:
         """A message left `sending` means a process died mid-send: it may or may not have gone."""

@@ -21,7 +21,13 @@ from pathlib import Path
 
 from foi_sender import deadlines
 from foi_sender.config import Settings, check_text, now
-from foi_sender.errors import AuthenticationError, InputError, LedgerError, TransportError
+from foi_sender.errors import (
+    AuthenticationError,
+    FoiError,
+    InputError,
+    LedgerError,
+    TransportError,
+)
 from foi_sender.ledger import Ledger, MessageRow, open_ledger
 from foi_sender.letters import Letter, RequestView, RoundView, render
 from foi_sender.lifecycle import REQUEST, RequestState, request_state
@@ -114,8 +120,14 @@ def plan_send(
     all_councils: bool = False,
     retry_uncertain: bool = False,
     retry_failed: bool = False,
+    dry_run: bool = False,
 ) -> Plan:
-    """Everything that `send` would do, with every new letter rendered and validated."""
+    """Everything that `send` would do, with every new letter rendered and validated.
+
+    Letters left `sending` by a process that died become `uncertain` here (the caller holds the
+    send lock, so none is in flight), except in a dry run, which records nothing and only
+    counts them. With `council_ids`, --retry-* resends only those councils' letters: the user
+    who checked with one council must not resend to all the others."""
     check_round_name(round_name)
     existing = ledger.get_round(round_name) if ledger else None
     if existing and template and template != existing.template:
@@ -130,9 +142,12 @@ def plan_send(
     registry = load_registry(home)
     chosen = _choose(registry, council_ids, all_councils)
     if ledger and existing:
-        recovered = ledger.mark_interrupted_as_uncertain()
-        plan.recovered_uncertain = recovered
-        _sort_existing(plan, ledger, existing.id, retry_uncertain, retry_failed)
+        if dry_run:
+            plan.recovered_uncertain = ledger.interrupted_count()
+        else:
+            plan.recovered_uncertain = ledger.mark_interrupted_as_uncertain()
+        only = set(council_ids) if council_ids else None
+        _sort_existing(plan, ledger, existing.id, retry_uncertain, retry_failed, only)
     have = set()
     if ledger and existing:
         have = {r.council_id for r in ledger.requests(existing.id)}
@@ -174,16 +189,25 @@ def _choose(registry: Registry, council_ids: tuple[str, ...], all_councils: bool
     return [registry.get(council_id) for council_id in dict.fromkeys(council_ids)]
 
 
-def _sort_existing(plan: Plan, ledger: Ledger, round_id: int, retry_uncertain, retry_failed):
+def _sort_existing(
+    plan: Plan,
+    ledger: Ledger,
+    round_id: int,
+    retry_uncertain: bool,
+    retry_failed: bool,
+    only: set[str] | None,
+):
+    councils = {r.id: r.council_id for r in ledger.requests(round_id)}
     for message in ledger.messages_of_round(round_id, (REQUEST,)):
+        chosen = only is None or councils[message.request_id] in only
         if message.status == "sent":
             plan.already_sent += 1
         elif message.status == "queued":
             plan.queued.append(message)
-        elif message.status == "uncertain":
-            (plan.retrying if retry_uncertain else plan.uncertain).append(message)
+        elif message.status in ("uncertain", "sending"):  # sending: only in a dry run
+            (plan.retrying if retry_uncertain and chosen else plan.uncertain).append(message)
         elif message.status == "failed":
-            (plan.retrying if retry_failed else plan.failed).append(message)
+            (plan.retrying if retry_failed and chosen else plan.failed).append(message)
 
 
 @dataclass
@@ -271,29 +295,87 @@ def send_messages(
     retries: int = 3,
     retry_delay: float = 2.0,
 ) -> SendReport:
+    """Send each letter exactly once (see the module's docstring), at most `rate_per_minute`.
+
+    `should_stop` is asked between letters and during every wait (the rate limit, the back-off
+    before a retry), never in the middle of a letter. A round stopped by an error raises it with
+    what this run did so far added to its message (and as `.report`), so the user is told about
+    letters left uncertain before the stop."""
     report = SendReport()
     interval = 60.0 / rate_per_minute if rate_per_minute else 0.0
-    last_start: float | None = None
+    # Spaced from the end of the previous letter, so the server never sees two letters closer
+    # than the interval (a first letter slowed by connecting would otherwise be followed early).
+    last_end: float | None = None
     try:
         for message in messages:
             if should_stop():
                 report.stopped = True
                 break
-            if interval and last_start is not None:
-                time.sleep(max(0.0, last_start + interval - time.monotonic()))
-            last_start = time.monotonic()
+            waited = interval and last_end is not None
+            if waited and not _wait(last_end + interval, should_stop):
+                report.stopped = True
+                break
             council = _council_id(ledger, message.request_id)
             outcome, reply = _send_one(
-                ledger, settings, transport, message, retries=retries, retry_delay=retry_delay
+                ledger,
+                settings,
+                transport,
+                message,
+                retries=retries,
+                retry_delay=retry_delay,
+                should_stop=should_stop,
             )
+            last_end = time.monotonic()
             if outcome == "sent":
                 report.sent.append(council)
             else:
                 getattr(report, outcome).append((council, reply))
             progress(council, outcome)
-    finally:
-        transport.close()
+    except FoiError as exc:
+        _abort(transport)
+        raise _with_report(exc, report) from exc
+    except BaseException:  # a second ^C, or a bug: stop at once, not after a polite QUIT
+        _abort(transport)
+        raise
+    transport.close()
     return report
+
+
+def _abort(transport) -> None:
+    getattr(transport, "abort", transport.close)()
+
+
+def _wait(until: float, should_stop: Callable[[], bool]) -> bool:
+    """Sleep until `until` (time.monotonic()), in short steps; False if asked to stop."""
+    while True:
+        if should_stop():
+            return False
+        left = until - time.monotonic()
+        if left <= 0:
+            return True
+        time.sleep(min(left, 0.05))
+
+
+def _with_report(exc: FoiError, report: SendReport) -> FoiError:
+    parts = []
+    if report.sent:
+        parts.append(f"{len(report.sent)} sent")
+    for label, rows in (
+        ("uncertain", report.uncertain),
+        ("failed", report.failed),
+        ("deferred", report.deferred),
+    ):
+        if rows:
+            parts.append(f"{label}: {', '.join(council for council, _ in rows)}")
+    if not parts:
+        return exc
+    summary = f"{exc} (before that, this run: {'; '.join(parts)})"
+    try:
+        new = type(exc)(summary)
+    except TypeError:  # an error class with another signature: keep it as it is
+        new = exc
+    new.report = report
+    return new
 
 
 def _council_id(ledger: Ledger, request_id: int) -> str:
@@ -301,12 +383,14 @@ def _council_id(ledger: Ledger, request_id: int) -> str:
 
 
 def _send_one(
-    ledger, settings, transport, message, *, retries, retry_delay
+    ledger, settings, transport, message, *, retries, retry_delay, should_stop=lambda: False
 ) -> tuple[str, str | None]:
     reply = None
     for attempt in range(retries + 1):
         if attempt:
-            time.sleep(retry_delay * 2 ** (attempt - 1))
+            pause = retry_delay * 2 ** (attempt - 1)
+            if not _wait(time.monotonic() + pause, should_stop):
+                return "deferred", f"{reply} (stopped before retrying)"
         if not transport.connected:
             try:
                 transport.open()
@@ -317,10 +401,11 @@ def _send_one(
                         f"{exc} (tried {retries + 1} times); nothing more was sent"
                     ) from exc
                 continue
+        # Built before the claim: a letter that cannot be built was certainly not sent.
+        data = message_bytes(settings, ledger, message, now())
         attempt_id = ledger.claim(message.id, transport.name, now())
         if attempt_id is None:
             return "deferred", "another process took this letter"
-        data = message_bytes(settings, ledger, message, now())
         try:
             delivery = transport.deliver(settings.requester.email, message.to_address, data)
         except (AuthenticationError, TransportError) as exc:
@@ -361,7 +446,7 @@ def request_view(state: RequestState | None) -> RequestView:
         return RequestView()
     review = state.review_letter
     return RequestView(
-        title=state.letter.subject,
+        title=state.title,
         status=state.status,
         sent_on=state.sent_on,
         due=state.due,
@@ -377,6 +462,7 @@ def request_view(state: RequestState | None) -> RequestView:
         review_due=state.review_due,
         review_days_late=state.review_days_late,
         review_letter=review.body if review else None,
+        review_grounds=state.review_grounds,
     )
 
 

@@ -46,11 +46,16 @@ def build_message(
     thread: tuple[str, ...] = (),
 ) -> EmailMessage:
     """`thread`: the Message-IDs this letter follows up, oldest first (In-Reply-To is the last)."""
+    # The last gate before bytes leave: every value that reaches a header is checked here,
+    # whatever validated it before (a CR/LF would add a header, a NUL would go out as is).
     check_email(to_address, "recipient address")
+    check_email(requester.email, "your address ([requester] email)")
     for value, what in (
         (to_name, "recipient name"),
         (subject, "subject"),
         (message_id, "Message-ID"),
+        (requester.name, "your name ([requester] name)"),
+        *((reference, "a Message-ID this letter follows up") for reference in thread),
     ):
         check_text(value, what)
     msg = EmailMessage(policy=policy.SMTP)
@@ -122,27 +127,39 @@ class OutboxTransport:
     def close(self) -> None:
         pass
 
+    def abort(self) -> None:
+        pass
+
 
 def smtp_password(settings: SmtpSettings) -> str | None:
     """From the environment, else yagmail's keyring entry; never prompted for."""
     if not settings.login:
         return None
-    password = os.environ.get(PASSWORD_ENV)
-    if password:
-        return password
     user = settings.user
     if not user:
+        # Checked first: with a password but no user, smtplib would log in as "" and the server's
+        # refusal would read like a wrong password.
         raise TransportError("[smtp] user is not set in foi.toml, and login = true")
-    try:
-        import keyring
+    password = os.environ.get(PASSWORD_ENV)
+    source = PASSWORD_ENV
+    if not password:
+        source = "the keyring"
+        try:
+            import keyring
 
-        password = keyring.get_password(KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
-        password = None
+            password = keyring.get_password(KEYRING_SERVICE, user)
+        except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+            password = None
     if not password:
         raise TransportError(
             f"no SMTP password for {user}: set {PASSWORD_ENV}, or store it with "
             f"python -c \"import yagmail; yagmail.register('{user}')\""
+        )
+    if not password.isascii():
+        # smtplib encodes AUTH as ASCII and would fail with an error naming the character.
+        raise TransportError(
+            f"the SMTP password for {user} (from {source}) has non-ASCII characters, which "
+            "SMTP login cannot carry; use an ASCII password or an app password"
         )
     return password
 
@@ -182,22 +199,35 @@ class SmtpTransport:
         )
         try:
             client.login()
-        except smtplib.SMTPAuthenticationError as exc:
-            raise AuthenticationError(
-                f"the SMTP server {s.host} refused the login for {s.user} "
-                f"({exc.smtp_code} {_text(exc.smtp_error)}): check the stored password"
-            ) from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise TransportError(
-                f"the TLS certificate of {s.host}:{s.port} failed verification "
-                f"({exc.verify_message}); if you trust it, name its CA in [smtp] ca_file"
-            ) from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise TransportError(f"{s.host}:{s.port} does not offer {exc}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(
-                f"cannot connect to {s.host}:{s.port}: {_describe(exc)}"
-            ) from exc
+            # yagmail greets the server only on the way to STARTTLS or AUTH; a relay without
+            # either (login = false, security = none or ssl) would get MAIL before any EHLO and
+            # answer 503 "send HELO first" to every letter.
+            client.smtp.ehlo_or_helo_if_needed()
+        except BaseException as exc:
+            # A connection left open after a refused login would linger until garbage collection.
+            _quietly_close(client)
+            if isinstance(exc, smtplib.SMTPAuthenticationError) and 400 <= exc.smtp_code < 500:
+                # 454 "temporary authentication failure": the server's trouble, not the password.
+                raise TemporaryFailure(
+                    f"cannot log in to {s.host}:{s.port} for now: {_describe(exc)}"
+                ) from exc
+            if isinstance(exc, smtplib.SMTPAuthenticationError):
+                raise AuthenticationError(
+                    f"the SMTP server {s.host} refused the login for {s.user} "
+                    f"({exc.smtp_code} {_text(exc.smtp_error)}): check the stored password"
+                ) from exc
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                raise TransportError(
+                    f"the TLS certificate of {s.host}:{s.port} failed verification "
+                    f"({exc.verify_message}); if you trust it, name its CA in [smtp] ca_file"
+                ) from exc
+            if isinstance(exc, smtplib.SMTPNotSupportedError):
+                raise TransportError(f"{s.host}:{s.port} does not offer {exc}") from exc
+            if isinstance(exc, smtplib.SMTPException | OSError):
+                raise TemporaryFailure(
+                    f"cannot connect to {s.host}:{s.port}: {_describe(exc)}"
+                ) from exc
+            raise
         self._client = client
 
     def deliver(self, envelope_from: str, to_address: str, data: bytes) -> Delivery:
@@ -205,20 +235,19 @@ class SmtpTransport:
         code = 0
         try:
             code, reply = smtp.mail(envelope_from)
-            if code != 250:
-                return _refused(code, reply)
-            code, reply = smtp.rcpt(to_address)
-            if code not in (250, 251):
-                return _refused(code, reply)
-            code, reply = smtp.docmd("DATA")
-            if code != 354:
-                return _refused(code, reply)
+            if code == 250:
+                code, reply = smtp.rcpt(to_address)
+            if code in (250, 251):
+                code, reply = smtp.docmd("DATA")
         except (smtplib.SMTPException, OSError) as exc:
             # Nothing was handed over before DATA was accepted: safe to retry.
             return Delivery("temporary", _describe(exc))
-        finally:
-            if code not in (250, 251, 354):
-                _reset_transaction(smtp)
+        if code != 354:
+            # Refused before the message: end the transaction so the connection can carry the
+            # next letter; a connection that cannot even do that is dropped, not reused.
+            if not _reset_transaction(smtp):
+                self.close()
+            return _refused(code, reply)
         try:
             smtp.send(_dot_stuffed(data))
             code, reply = smtp.getreply()
@@ -241,14 +270,31 @@ class SmtpTransport:
             self._client.is_closed = True
             self._client = None
 
+    def abort(self) -> None:
+        """Drop the connection without QUIT: after an interruption mid-letter, a polite QUIT
+        would first wait (up to the timeout) for the server's reply to the letter in flight."""
+        if self._client is not None:
+            _quietly_close(self._client)
+            self._client = None
+
     @property
     def connected(self) -> bool:
         return self._client is not None
 
 
-def _reset_transaction(smtp: smtplib.SMTP) -> None:
-    with contextlib.suppress(smtplib.SMTPException, OSError):
-        smtp.rset()
+def _reset_transaction(smtp: smtplib.SMTP) -> bool:
+    try:
+        code, _ = smtp.rset()
+    except (smtplib.SMTPException, OSError):
+        return False
+    return code == 250
+
+
+def _quietly_close(client) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError, AttributeError):
+        if client.smtp is not None:
+            client.smtp.close()
+    client.is_closed = True
 
 
 def _refused(code: int, reply: bytes | str) -> Delivery:
