@@ -276,12 +276,6 @@ def test_validated_fields_always_build_a_clean_message(
     assert _headers_of(msg) == EXPECTED_HEADERS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="transport.build_message checks the recipient, subject and Message-ID but not the "
-    "requester's name and address nor the thread ids: CR/LF there raises ValueError from the "
-    "email package (not a FoiError) and a NUL in the name goes into the From header",
-)
 @FUZZ
 @given(
     name=_hostile_text,
