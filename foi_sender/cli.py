@@ -296,8 +296,9 @@ def send(
                 all_councils=all_councils,
                 retry_uncertain=retry_uncertain,
                 retry_failed=retry_failed,
+                dry_run=dry_run,
             )
-            show_plan(plan, transport or settings.transport)
+            show_plan(plan, transport or settings.transport, dry_run)
             if dry_run or plan.to_send == 0:
                 if dry_run:
                     click.echo("Dry run: nothing sent, nothing recorded.")
@@ -364,13 +365,16 @@ def _send_with_progress(ledger, settings, transport, messages, rate):
         signal.signal(signal.SIGINT, previous)
 
 
-def show_plan(plan, transport: str) -> None:
+def show_plan(plan, transport: str, dry_run: bool = False) -> None:
     verb = "New round" if plan.creating_round else "Round"
     click.echo(f"{verb} {plan.round_name!r} (template {plan.template}, transport {transport}):")
     if plan.already_sent:
         click.echo(f"  {plan.already_sent} already sent (skipped)")
     if plan.recovered_uncertain:
-        click.echo(f"  {plan.recovered_uncertain} left mid-send by a stopped run: now uncertain")
+        became = "would become" if dry_run else "now"
+        click.echo(
+            f"  {plan.recovered_uncertain} left mid-send by a stopped run: {became} uncertain"
+        )
     for label, rows in (
         ("uncertain (delivery unknown; --retry-uncertain to resend)", plan.uncertain),
         ("failed (--retry-failed to resend)", plan.failed),
