@@ -606,6 +606,21 @@ def extend(app: AppContext, round_name, council_id, days, to) -> None:
     _print_due(app, round_name, council_id)
 
 
+@cli.command("mark-sent")
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--on", "on", metavar="DATE", help="When the council received it [the last try].")
+@pass_app
+def mark_sent(app: AppContext, round_name, council_id, on) -> None:
+    """The council confirms it got a letter shown `uncertain`: record it as sent."""
+    from foi_sender.lifecycle import confirm_delivery, open_request
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        received = confirm_delivery(located, on=_day(on), today=_today())
+    click.echo(f"{round_name}/{council_id}: sent, received {received.isoformat()}.")
+    _print_due(app, round_name, council_id)
+
+
 @cli.command()
 @click.argument("round_name", metavar="ROUND")
 @click.argument("council_id", metavar="COUNCIL")

@@ -348,6 +348,17 @@ class Ledger:
                 [(i,) for i in message_row_ids],
             )
 
+    def confirm_delivered(self, message_row_id: int, sent_at: datetime) -> bool:
+        """An uncertain letter the council says it received: sent, as of `sent_at`."""
+        with self.transaction() as db:
+            return bool(
+                db.execute(
+                    "UPDATE messages SET status = 'sent', sent_at = ?, last_error = NULL"
+                    " WHERE id = ? AND status = 'uncertain'",
+                    (sent_at.isoformat(), message_row_id),
+                ).rowcount
+            )
+
     def attempts(self, message_row_id: int) -> list[tuple]:
         return self._all(
             "SELECT transport, started_at, finished_at, outcome, server_reply FROM attempts"

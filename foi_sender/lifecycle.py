@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from foi_sender import deadlines
@@ -522,3 +522,24 @@ def respond_from_file(
         chosen_exemptions,
         review,
     )
+
+
+def confirm_delivery(located: Located, *, on: date | None, today: date) -> date:
+    """The council confirms it got a letter left `uncertain`: record the request as sent.
+
+    Received on `on` if given, else on the day of the last attempt to send it.
+    """
+    letter = located.state.letter
+    if letter.status != "uncertain":
+        raise InputError(
+            f"the request to {located.state.request.council_id} is {letter.status}, not uncertain;"
+            " only a letter whose delivery is unknown can be confirmed"
+        )
+    attempts = located.ledger.attempts(letter.id)
+    last_try = deadlines.london_date(datetime.fromisoformat(attempts[-1][1]))
+    received = on or last_try
+    if received < last_try or received > today:
+        raise InputError(f"--on {received} must be between {last_try} (the last try) and today")
+    moment = datetime.combine(received, time(12), tzinfo=deadlines.LONDON)
+    located.ledger.confirm_delivered(letter.id, moment)
+    return received

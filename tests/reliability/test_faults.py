@@ -9,6 +9,7 @@ end of the test session ("SMTP faults").
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -465,3 +466,23 @@ def test_a_permanent_refusal_that_kills_the_connection_does_not_cost_the_next_le
     assert result.exit_code == 1 and "Failed: council-001: 550" in result.output
     assert "Deferred" not in result.output
     assert smtp_server.count("connect") == 2
+
+
+def test_mark_sent_records_an_uncertain_letter_the_council_confirms(smtp_server, home, run):
+    write_smtp_home(home, smtp_server, councils=2, timeout=TIMEOUT)
+    smtp_server.inject("data", "drop", rcpt=address(2), times=1)
+    assert run("send", "r1", "--all", "--yes").exit_code == 1
+    assert ledger_rows(home)[council_id(2)].status == "uncertain"
+
+    refused = run("mark-sent", "r1", council_id(1))  # sent already: nothing to confirm
+    assert refused.exit_code == 2 and "not uncertain" in refused.stderr
+    result = run("mark-sent", "r1", council_id(2))
+
+    assert result.exit_code == 0, result.output
+    assert ledger_rows(home)[council_id(2)].status == "sent"
+    status = {r["council"]: r for r in json.loads(run("status", "--json").stdout)}
+    assert status[council_id(2)]["status"] == "awaiting"
+    assert status[council_id(2)]["sent_on"] == status[council_id(1)]["sent_on"]
+    # Confirmed, so a re-run (even one that retries uncertain letters) sends nothing more.
+    assert "0 to send now" in run("send", "r1", "--yes", "--retry-uncertain").output
+    assert smtp_server.copies()[address(2)] == 1
