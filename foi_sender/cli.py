@@ -723,7 +723,9 @@ def _confirm_and_send(app: AppContext, prepared, send: bool, yes: bool, transpor
 @click.argument("round_name", metavar="ROUND")
 @click.argument("council_id", metavar="COUNCIL")
 @click.option("--grounds", help="Why the council should look again.")
-@click.option("--grounds-file", type=click.File("r", encoding="utf-8"), help="Grounds from a file.")
+@click.option(
+    "--grounds-file", type=click.Path(dir_okay=False, path_type=Path), help="Grounds from a file."
+)
 @click.option("--send", is_flag=True, help="Mail it to the council's review address and record it.")
 @click.option(
     "--resend", is_flag=True, help="Chase a review: re-send the letter, quoted, threaded."
@@ -758,7 +760,7 @@ def review(
         )
         send = True
     else:
-        text = grounds_file.read() if grounds_file else grounds
+        text = followups.read_grounds_file(grounds_file) if grounds_file else grounds
         prepared = followups.prepare_review(
             app.home, app.settings, round_name, council_id, grounds=text, force=force
         )

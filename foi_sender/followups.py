@@ -54,6 +54,15 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
+def read_grounds_file(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from exc
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from exc
+
+
 def check_grounds(text: str) -> str:
     if "\x00" in text:
         raise InputError("the grounds contain a NUL byte")

@@ -181,6 +181,10 @@ def _render_text(env, template_name: str, context: dict) -> tuple[str, str]:
         ) from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from exc
+    except UnicodeDecodeError as exc:
+        raise TemplateError(
+            f"{filename}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from exc
     source = template.filename or filename
     try:
         return template.render(context), source

@@ -143,6 +143,9 @@ def _yaml_problem(exc: yaml.YAMLError, text: str) -> tuple[int, str]:
         )
     if at_end and context_mark is not None:
         return context_mark.line + 1, f"{problem} ({context} that starts here)"
+    if mark is None and isinstance(exc, yaml.reader.ReaderError):
+        # A character YAML does not allow carries only its offset in the text.
+        return text[: exc.position].count("\n") + 1, str(exc).splitlines()[0]
     line = mark.line + 1 if mark else 1
     if context and context_mark is not None and context_mark.line != mark.line:
         problem += f" ({context} from line {context_mark.line + 1})"

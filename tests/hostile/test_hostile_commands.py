@@ -142,11 +142,6 @@ def test_review_grounds_100kB(answered, run, snap, refused):
     refused(result, before, answered, "limit")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.review reads --grounds-file (click.File, utf-8) without catching "
-    "UnicodeDecodeError: exit 70 'Internal error' instead of a one-line InputError",
-)
 def test_review_grounds_file_not_utf8(answered, run, snap, refused, tmp_path):
     grounds = tmp_path / "grounds.txt"
     grounds.write_bytes("Adran 40 – camddefnyddiwyd".encode("cp1252"))

@@ -128,11 +128,6 @@ def test_councils_check_lists_every_problem_with_a_line(hhome, run):
     assert any("a@@b.com" in lines[int(p.split(".yaml:")[1].split(":")[0]) - 1] for p in problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registry._yaml_problem: a yaml.reader.ReaderError has no problem_mark, so a raw "
-    "control character is blamed on line 1; use exc.position to count the lines",
-)
 def test_raw_control_character_is_blamed_on_its_own_line(hhome, run, snap, refused):
     text = replace(GLASGOW_NAME, "    name: Glasgow\x00City\n")
     (hhome / "councils.yaml").write_text(text, encoding="utf-8")

@@ -6,13 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-# letters.py catches a template that is not UTF-8 only when it is pulled in by an include; the
-# template named by --template reaches the CLI as a bare UnicodeDecodeError (exit 70).
-NOT_UTF8 = pytest.mark.xfail(
-    strict=True,
-    reason="letters._render_text: env.get_template raises UnicodeDecodeError, not TemplateError",
-)
-
 BODY = "Dear {{ council.name }},\n\nPlease send me the information.\n\n{{ requester.name }}\n"
 
 
@@ -51,12 +44,9 @@ CASES = {
 }
 
 
-MARKS = {"not-utf8-latin1": NOT_UTF8, "not-utf8-utf16": NOT_UTF8}
-
-
 @pytest.mark.parametrize(
     "source, mentions",
-    [pytest.param(*case, id=key, marks=MARKS.get(key, ())) for key, case in CASES.items()],
+    [pytest.param(*case, id=key) for key, case in CASES.items()],
 )
 def test_hostile_template(hhome, run, snap, refused, source, mentions):
     folder = hhome / "templates"
