@@ -343,14 +343,13 @@ def _events_with_sequences(home: Path, settings, round_name: str | None, then=No
     SEQUENCEs are committed, so that when it fails (the .ics cannot be written) nothing is
     recorded and the next export raises them again."""
     from foi_sender import deadlines
-    from foi_sender.config import now
     from foi_sender.ledger import open_ledger
     from foi_sender.lifecycle import request_state
 
     ledger = open_ledger(home, create=False)
     try:
         round_id = ledger.require_round(round_name).id if round_name else None
-        today = deadlines.london_date(now())
+        today = deadlines.today()
         extra = settings.extra_holidays if settings else ()
         states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
         events = deadline_events(states)

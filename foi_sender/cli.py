@@ -448,7 +448,7 @@ STATUS_LABELS = {
 def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool) -> None:
     """Where every request stands: sent, due, days left, response, review dates."""
     from foi_sender.config import config_path
-    from foi_sender.rounds import round_states
+    from foi_sender.lifecycle import round_states
 
     settings = app.settings if config_path(app.home).exists() else None
     states = round_states(app.home, settings, round_name)
@@ -502,9 +502,9 @@ def _day(text: str | None):
 
 
 def _today():
-    from foi_sender.rounds import today_in_london
+    from foi_sender.deadlines import today
 
-    return today_in_london()
+    return today()
 
 
 @cli.command()

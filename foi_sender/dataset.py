@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from foi_sender.config import atomic_write
-from foi_sender.rounds import round_states
+from foi_sender.lifecycle import round_states
 
 QUESTIONS = range(1, 6)
 COLUMNS = (

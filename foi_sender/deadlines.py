@@ -61,6 +61,13 @@ def parse_date(text: str) -> date:
     raise InputError(f"not a date: '{text}' (use YYYY-MM-DD)")
 
 
+def today() -> date:
+    """Today's Europe/London date, by the one clock everything uses (config.now)."""
+    from foi_sender.config import now
+
+    return london_date(now())
+
+
 def london_date(moment: datetime) -> date:
     """The Europe/London calendar date of a moment; a naive datetime is London wall-clock time."""
     if moment.utcoffset() is None:

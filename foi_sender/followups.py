@@ -30,7 +30,6 @@ from foi_sender.rounds import (
     request_view,
     send_lock,
     send_messages,
-    today_in_london,
 )
 from foi_sender.transport import new_message_id
 
@@ -83,14 +82,14 @@ def _render(home: Path, settings: Settings, state: RequestState, template: str, 
         requester=settings.requester,
         round=RoundView(state.request.round_name),
         request=view,
-        today=today_in_london(),
+        today=deadlines.today(),
     )
 
 
 def _open(home: Path, settings: Settings, round_name: str, council_id: str):
     ledger = open_ledger(home, create=False)
     return ledger, locate(
-        ledger, round_name, council_id, today_in_london(), settings.extra_holidays
+        ledger, round_name, council_id, deadlines.today(), settings.extra_holidays
     )
 
 
@@ -108,7 +107,7 @@ def prepare_review(
     state = located.state
     if state.sent_on is None:
         raise InputError(f"the request to {council_id} has not been sent ({state.status})")
-    today = today_in_london()
+    today = deadlines.today()
     notes = []
     existing = state.review_letter
     if existing is not None and existing.status == "sent":
@@ -194,7 +193,7 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
     ledger = open_ledger(home, create=False)
     try:
         found = ledger.require_round(round_name)
-        today = today_in_london()
+        today = deadlines.today()
         states = [
             request_state(ledger, r, today, settings.extra_holidays)
             for r in ledger.requests(found.id)
@@ -232,7 +231,7 @@ def prepare_complaint(
     ledger, located = _open(home, settings, round_name, council_id)
     ledger.close()
     state = located.state
-    today = today_in_london()
+    today = deadlines.today()
     regime = deadlines.Regime(state.request.regime)
     notes = []
     if not _may_complain(state, regime, today, settings):

@@ -102,13 +102,13 @@ def request_state(
 def round_states(home: Path, settings, round_name: str | None) -> list[RequestState]:
     """Every request of ROUND (or of every round) as it stands today.
 
-    The same as `rounds.round_states`, without importing what sending needs (smtplib, ssl, the
-    email package, Jinja2, YAML): `status` and `export` only read the ledger.
+    Kept apart from `rounds` so that `status` and `export`, which only read the ledger, do not
+    import what sending needs (smtplib, ssl, the email package, Jinja2, YAML).
     """
     ledger = open_ledger(home, create=False)
     try:
         extra = settings.extra_holidays if settings else ()
-        today = deadlines.london_date(now())
+        today = deadlines.today()
         round_id = ledger.require_round(round_name).id if round_name else None
         return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
     finally:
@@ -332,7 +332,7 @@ def _keep_reply_file(
             return target, False
         number += 1
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         atomic_write(target, content, mode=0o600)
     except (OSError, InputError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else exc
@@ -384,7 +384,7 @@ def open_request(home: Path, settings, round_name: str, council_id: str) -> Iter
     ledger = open_ledger(home, create=False)
     try:
         extra = settings.extra_holidays if settings else ()
-        yield locate(ledger, round_name, council_id, deadlines.london_date(now()), extra)
+        yield locate(ledger, round_name, council_id, deadlines.today(), extra)
     finally:
         ledger.close()
 
@@ -473,7 +473,7 @@ def respond_from_file(
     from foi_sender.replies import read_reply
 
     facts = read_reply(file)
-    today = deadlines.london_date(now())
+    today = deadlines.today()
     extra = settings.extra_holidays if settings else ()
     ledger = open_ledger(home, create=False)
     try:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -45,10 +45,6 @@ DEFAULT_TEMPLATE = "placements_request"
 LOCK_NAME = ".foi-sender.lock"
 
 
-def today_in_london() -> date:
-    return deadlines.london_date(now())
-
-
 def check_round_name(name: str) -> str:
     check_text(name, "round name", max_length=80)
     if not name.strip() or name != name.strip():
@@ -61,7 +57,8 @@ def send_lock(home: Path) -> Iterator[None]:
     """One sending process per home: a second `send` must not double-send the same letters."""
     path = home / LOCK_NAME
     try:
-        handle = open(path, "a+")  # noqa: SIM115 - closed by the with-block below
+        # 0600: the lock file holds only a pid, but nobody else needs to touch it.
+        handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+")
     except OSError as exc:
         raise LedgerError(f"cannot create the lock file {path}: {exc.strerror}") from exc
     with handle:
@@ -151,7 +148,7 @@ def plan_send(
     have = set()
     if ledger and existing:
         have = {r.council_id for r in ledger.requests(existing.id)}
-    today = today_in_london()
+    today = deadlines.today()
     round_view = RoundView(round_name, existing.created_at.date() if existing else today)
     for council in chosen:
         if council.id in have:
@@ -333,7 +330,10 @@ def send_messages(
             progress(council, outcome)
     except FoiError as exc:
         _abort(transport)
-        raise _with_report(exc, report) from exc
+        told = _with_report(exc, report)
+        if told is exc:
+            raise
+        raise told from exc
     except BaseException:  # a second ^C, or a bug: stop at once, not after a polite QUIT
         _abort(transport)
         raise
@@ -428,19 +428,6 @@ def _send_one(
     return "deferred", reply
 
 
-def round_states(
-    home: Path, settings: Settings | None, round_name: str | None
-) -> list[RequestState]:
-    ledger = open_ledger(home, create=False)
-    try:
-        extra = settings.extra_holidays if settings else ()
-        today = today_in_london()
-        round_id = ledger.require_round(round_name).id if round_name else None
-        return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
-    finally:
-        ledger.close()
-
-
 def request_view(state: RequestState | None) -> RequestView:
     if state is None:
         return RequestView()
@@ -480,7 +467,7 @@ def draft_message(
             request = ledger.get_request(found.id, council_id)
             if request is None:
                 raise InputError(f"round {round_name!r} has no request to {council_id}")
-            state = request_state(ledger, request, today_in_london(), settings.extra_holidays)
+            state = request_state(ledger, request, deadlines.today(), settings.extra_holidays)
         finally:
             ledger.close()
     letter = render(
@@ -490,7 +477,7 @@ def draft_message(
         requester=settings.requester,
         round=round_view,
         request=request_view(state),
-        today=today_in_london(),
+        today=deadlines.today(),
     )
     message = build_message(
         requester=settings.requester,
