@@ -65,19 +65,31 @@ def send_lock(home: Path) -> Iterator[None]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+            holder = _lock_holder(handle)
             raise LedgerError(
                 f"another foi-sender is sending from {home} (pid {holder}); wait for it to finish"
             ) from exc
+        # Written before the old pid is cut off, so a process refused meanwhile never reads an
+        # empty file.
         handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
+        handle.write(f"{os.getpid()}\n")
         handle.flush()
+        handle.truncate()
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_holder(handle) -> str:
+    """The pid in the lock file; its holder writes it just after locking, so wait a moment."""
+    for _ in range(20):
+        handle.seek(0)
+        holder = handle.read().strip()
+        if holder:
+            return holder
+        time.sleep(0.025)
+    return "another process"
 
 
 @dataclass
