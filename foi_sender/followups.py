@@ -198,15 +198,15 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
             request_state(ledger, r, today, settings.extra_holidays)
             for r in ledger.requests(found.id)
         ]
-        chased_today = _chased_on(ledger, states, today)
+        not_again = _chasers(ledger, states, today)
     finally:
         ledger.close()
     prepared = Prepared(round_name)
     for state in states:
         if state.status not in ("overdue", "long_overdue"):
             continue
-        if state.request.id in chased_today:
-            prepared.notes.append(f"{state.request.council_id}: already chased today")
+        if state.request.id in not_again:
+            prepared.notes.append(f"{state.request.council_id}: {not_again[state.request.id]}")
             continue
         letter = _render(home, settings, state, "overdue_chaser", request_view(state))
         prepared.followups.append(
@@ -215,14 +215,20 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
     return prepared
 
 
-def _chased_on(ledger: Ledger, states: list[RequestState], today: date) -> set[int]:
-    """Requests with a chaser created today, whatever became of it (never two in a day)."""
-    chased = set()
+def _chasers(ledger: Ledger, states: list[RequestState], today: date) -> dict[int, str]:
+    """Why a request gets no new chaser: one created today (whatever became of it), or one an
+    interrupted run left queued, which `send` will deliver (never two in a day, nor two at once)."""
+    reasons = {}
     for state in states:
         for message in ledger.messages(state.request.id, OVERDUE_CHASER):
-            if deadlines.london_date(message.created_at) == today:
-                chased.add(state.request.id)
-    return chased
+            if message.status == "queued":
+                reasons[state.request.id] = (
+                    f"a chaser is still queued: `foi-sender send {state.request.round_name}` "
+                    "sends it"
+                )
+            elif deadlines.london_date(message.created_at) == today:
+                reasons.setdefault(state.request.id, "already chased today")
+    return reasons
 
 
 def prepare_complaint(

@@ -25,6 +25,7 @@ REVIEW, REVIEW_CHASER, OVERDUE_CHASER, REQUEST = (
     "overdue_chaser",
     "request",
 )
+FOLLOW_UPS = (REVIEW, REVIEW_CHASER, OVERDUE_CHASER)
 
 
 @dataclass(frozen=True)

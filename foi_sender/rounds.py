@@ -30,7 +30,7 @@ from foi_sender.errors import (
 )
 from foi_sender.ledger import Ledger, MessageRow, open_ledger
 from foi_sender.letters import Letter, RequestView, RoundView, render
-from foi_sender.lifecycle import REQUEST, RequestState, request_state
+from foi_sender.lifecycle import FOLLOW_UPS, REQUEST, RequestState, request_state
 from foi_sender.registry import Council, Registry, load_registry
 from foi_sender.transport import (
     OutboxTransport,
@@ -207,7 +207,14 @@ def _sort_existing(
     only: set[str] | None,
 ):
     councils = {r.id: r.council_id for r in ledger.requests(round_id)}
-    for message in ledger.messages_of_round(round_id, (REQUEST,)):
+    for message in ledger.messages_of_round(round_id, (REQUEST, *FOLLOW_UPS)):
+        if message.kind != REQUEST:
+            # A review or chaser an interrupted run left queued has not gone: send it now. One
+            # that failed or is uncertain is for `review`/`chase` to deal with, which may already
+            # have replaced it with a new letter.
+            if message.status == "queued":
+                plan.queued.append(message)
+            continue
         chosen = only is None or councils[message.request_id] in only
         if message.status == "sent":
             plan.already_sent += 1

@@ -461,6 +461,28 @@ def test_chase_sends_only_to_overdue_councils_once_a_day(flow):
     ]
 
 
+def test_a_chase_stopped_by_the_server_is_finished_by_send_not_chased_again(flow):
+    flow("2025-05-07", "respond", "r1", "alpha", "--on", "2025-05-07", "--outcome", "successful")
+    # The server refuses every connection: the chasers are journaled, then left queued.
+    flow.server.inject("connect", reply="421 4.3.2 Try again later")
+    stopped = flow("2025-05-16", "chase", "r1", "--send", "--yes", code=1)
+    assert "nothing more was sent" in stopped.stderr
+    assert len(flow.server.messages) == 6
+    queued = flow.ledger("SELECT count(*) FROM messages WHERE kind = 'overdue_chaser'")
+    assert queued == [(flow.ledger("SELECT count(*) FROM messages WHERE status = 'queued'")[0][0],)]
+    flow.server.clear_faults()
+
+    # Chasing again would make a second chaser: it names the queued one and what sends it.
+    again = flow("2025-05-19", "chase", "r1", "--send", "--yes")
+    assert "a chaser is still queued: `foi-sender send r1` sends it" in again.stderr
+    assert len(flow.server.messages) == 6
+    resumed = flow("2025-05-19", "send", "r1", "--yes")
+    chased = sorted(r for m in flow.server.messages[6:] for r in m.rcpt_tos)
+    assert f"Sent {len(chased)}." in resumed.stdout
+    assert len(chased) == queued[0][0] and len(set(chased)) == len(chased)
+    assert all(m.message["Subject"].startswith("Overdue") for m in flow.server.messages[6:])
+
+
 def test_chase_before_anything_is_due_sends_nothing(flow):
     result = flow("2025-05-14", "chase", "r1", "--send", "--yes")
     # gamma (FOISA) is due on 14 May itself: not yet late.
