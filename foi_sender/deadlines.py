@@ -7,12 +7,18 @@ receipt is day 0 whatever day it is; day 1 is the first working day after it.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import importlib.util
+import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from foi_sender.errors import InputError
@@ -85,9 +91,9 @@ class SkippedDay:
 
 
 class WorkingCalendar:
-    """Working days for one regime. A year's holidays are read from the `holidays` package the
-    first time a date in that year is asked about, and kept as day ordinals in a set, so counting
-    costs one set lookup per day."""
+    """Working days for one regime. A year's holidays are read (from the `holidays` package, or
+    its cached answers) the first time a date in that year is asked about, and kept as day
+    ordinals in a set, so counting costs one set lookup per day."""
 
     def __init__(self, regime: Regime, extra_holidays: frozenset[date]):
         self.regime = regime
@@ -152,29 +158,17 @@ class WorkingCalendar:
         return date(year, 12, 31).toordinal()
 
     def _build(self, year: int) -> None:
-        # ~30 ms to import: only commands that compute a date should pay for it
-        import holidays
-        from dateutil.easter import easter
-
-        _load_united_kingdom_only(holidays)
-        parts = _REGIME_PARTS[self.regime]
+        parts = set(_REGIME_PARTS[self.regime])
         # day -> holiday name -> the parts of the UK that keep it (dicts keep first-seen order)
         found: dict[date, dict[str, set[str]]] = {}
-        for part in parts:
-            calendar = holidays.country_holidays("GB", subdiv=part, years=year)
-            for day in calendar:
-                for name in calendar.get_list(day):
-                    found.setdefault(day, {}).setdefault(name, set()).add(part)
-        # Christmas Day and Good Friday are excluded by the Acts in their own right, not only as
-        # bank holidays, so they must not depend on what a release of the package happens to list.
-        by_rule = {
-            date(year, 12, 25): "Christmas Day",
-            easter(year) - timedelta(days=2): "Good Friday",
-        }
-        by_rule.update((day, "Extra holiday (foi.toml)") for day in self._extra if day.year == year)
-        for day, name in by_rule.items():
-            found.setdefault(day, {}).setdefault(name, set()).update(parts)
-
+        for day, name, kept_in in _uk_closed_days(year):
+            if parts & kept_in:
+                found.setdefault(day, {}).setdefault(name, set()).update(parts & kept_in)
+        for day in self._extra:
+            if day.year == year:
+                found.setdefault(day, {}).setdefault("Extra holiday (foi.toml)", set()).update(
+                    parts
+                )
         for day, names in found.items():
             ordinal = day.toordinal()
             self._closed.add(ordinal)
@@ -188,48 +182,107 @@ class WorkingCalendar:
         self._years.add(year)
 
 
-_COUNTRIES = "holidays.countries"
-_UNITED_KINGDOM = "holidays.countries.united_kingdom"
+# A year's non-working days in any part of the UK: (day, name, the parts that keep it).
+ClosedDays = list[tuple[date, str, frozenset[str]]]
+_UK_YEARS: dict[int, ClosedDays] = {}
+CACHE_NAME = "uk-holidays-{key}.json"
 
 
-def _load_united_kingdom_only(holidays) -> None:
-    """Import the one country module the calendars read, not all ~250 of them.
+def _uk_closed_days(year: int) -> ClosedDays:
+    """Read from the `holidays` package once per release and machine, then from a cache file.
 
-    `country_holidays("GB")` imports `holidays.countries.united_kingdom`, and so first the package
-    `holidays.countries`, whose __init__ imports every country (~35 ms, more than the rest of the
-    `holidays` package). Here that package is registered unexecuted, the UK module imported into
-    it, and the package's own code runs in full the first time anything asks it for another name
-    (PEP 562 __getattr__), so every other use of `holidays` sees the same package as ever.
-    `country_holidays` is still what the calendars call: it finds the UK module already loaded.
+    Importing the package costs more than everything else a command like `status` does, so its
+    answers are kept in the user's cache folder, in a file named after the installed release:
+    upgrading the package (say, for a newly proclaimed holiday) starts a new file.
     """
-    import importlib
-    import importlib.util
-    import sys
+    if year not in _UK_YEARS:
+        cache = _HolidayCache.open()
+        days = cache.get(year)
+        if days is None:
+            days, known = _from_package(year)
+            if known:
+                cache.put(year, days)
+        _UK_YEARS[year] = days
+    return _UK_YEARS[year]
 
-    if _COUNTRIES in sys.modules:
-        return
-    spec = importlib.util.find_spec(_COUNTRIES)
-    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
-        return
-    package = importlib.util.module_from_spec(spec)
 
-    def complete(name: str):
-        del package.__dict__["__getattr__"]
-        spec.loader.exec_module(package)
-        return getattr(package, name)
+def _from_package(year: int) -> tuple[ClosedDays, bool]:
+    """The year's closed days, and whether the package knows the year (else only the rules)."""
+    import holidays  # ~50 ms: paid once per release of the package, see _uk_closed_days
+    from dateutil.easter import easter
 
-    package.__getattr__ = complete
-    sys.modules[_COUNTRIES] = package
-    holidays.countries = package
+    found: dict[tuple[date, str], set[str]] = {}
+    known = holidays.UnitedKingdom.start_year <= year <= holidays.UnitedKingdom.end_year
+    for part in _PART_LABELS if known else ():
+        calendar = holidays.country_holidays("GB", subdiv=part, years=year)
+        for day in calendar:
+            for name in calendar.get_list(day):
+                found.setdefault((day, name), set()).add(part)
+    # Christmas Day and Good Friday are excluded by the Acts in their own right, not only as
+    # bank holidays, so they must not depend on what a release of the package happens to list.
+    for day, name in (
+        (date(year, 12, 25), "Christmas Day"),
+        (easter(year) - timedelta(days=2), "Good Friday"),
+    ):
+        found.setdefault((day, name), set()).update(_PART_LABELS)
+    return [(day, name, frozenset(parts)) for (day, name), parts in found.items()], known
+
+
+class _HolidayCache:
+    """The package's answers on disk: $XDG_CACHE_HOME/foi-sender (else ~/.cache/foi-sender)."""
+
+    _opened: _HolidayCache | None = None
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._dirty = False
+        self.years: dict[str, list] = {}
+        if path is not None:
+            try:
+                self.years = json.loads(path.read_text(encoding="utf-8"))["years"]
+            except (OSError, ValueError, KeyError, TypeError):
+                self.years = {}  # missing or damaged: rebuilt from the package
+
+    @classmethod
+    def open(cls) -> _HolidayCache:
+        if cls._opened is None or cls._opened.path != _cache_path():
+            cls._opened = cls(_cache_path())
+        return cls._opened
+
+    def get(self, year: int) -> ClosedDays | None:
+        rows = self.years.get(str(year))
+        if rows is None:
+            return None
+        return [(date.fromisoformat(day), name, frozenset(parts)) for day, name, parts in rows]
+
+    def put(self, year: int, days: ClosedDays) -> None:
+        self.years[str(year)] = [[d.isoformat(), name, sorted(parts)] for d, name, parts in days]
+        if self.path is not None and not self._dirty:
+            self._dirty = True
+            atexit.register(self.save)  # once, however many years this process adds
+
+    def save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"years": self.years}, ensure_ascii=False), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # only a cache: without it each run reads the package again
+
+
+def _cache_path() -> Path | None:
+    """Named after the installed release of `holidays`, found without importing it."""
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or spec.origin is None:
+        return None
     try:
-        importlib.import_module(_UNITED_KINGDOM)
-    except BaseException as exc:
-        # Leave `holidays` as it was; a release that moved the module is then imported as usual.
-        sys.modules.pop(_COUNTRIES, None)
-        sys.modules.pop(_UNITED_KINGDOM, None)
-        holidays.__dict__.pop("countries", None)
-        if not isinstance(exc, ImportError):
-            raise
+        release = (Path(spec.origin).parent / "version.py").read_bytes()
+    except OSError:
+        return None
+    key = hashlib.sha256(spec.origin.encode() + b"\0" + release).hexdigest()[:16]
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "foi-sender"
+    return folder / CACHE_NAME.format(key=key)
 
 
 def _labels(parts: set[str]) -> tuple[str, ...]:

@@ -13,13 +13,20 @@ from foi_sender.config import write_initial_config
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def _holiday_cache(tmp_path_factory) -> Path:
+    """One cache of the holidays package's answers for the whole run, not the user's own."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
+def _isolated(monkeypatch, tmp_path, _holiday_cache):
     """No test may read or write the developer's own home or keyring."""
     monkeypatch.delenv("FOI_SENDER_HOME", raising=False)
     monkeypatch.delenv("FOI_SENDER_SMTP_PASSWORD", raising=False)
     monkeypatch.delenv("FOI_SENDER_NOW", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_holiday_cache))
     monkeypatch.chdir(tmp_path)
 
 

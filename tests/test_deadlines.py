@@ -7,6 +7,7 @@ dates below come from a plain day-by-day counter over that file, written apart f
 """
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -314,9 +315,11 @@ def test_calendars_are_built_once_per_regime_and_extra_holidays():
     assert calendar_for(FOIA) is not calendar_for(FOIA, [D("2025-06-10")])
 
 
-def test_years_are_read_from_the_package_only_when_first_needed(monkeypatch):
+def test_years_are_read_from_the_package_only_when_first_needed(monkeypatch, tmp_path):
     import holidays
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(deadlines, "_UK_YEARS", {})
     asked = []
     real = holidays.country_holidays
 
@@ -332,6 +335,59 @@ def test_years_are_read_from_the_package_only_when_first_needed(monkeypatch):
     assert len(asked) == 4
     calendar.add(D("2025-12-10"), 20)  # runs into 2026
     assert {years for _, years in asked} == {2025, 2026} and len(asked) == 8
+
+
+def test_a_new_process_reads_the_package_answers_from_the_cache(monkeypatch, tmp_path):
+    import holidays
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the package was asked again")
+
+    monkeypatch.setattr(deadlines, "_UK_YEARS", {})
+    first = WorkingCalendar(FOIA, frozenset()).holidays_between(D("2025-01-01"), D("2025-12-31"))
+    deadlines._HolidayCache.open().save()  # as the process exits
+    cached = list((tmp_path / "cache" / "foi-sender").glob("uk-holidays-*.json"))
+    assert len(cached) == 1
+    monkeypatch.setattr(deadlines, "_UK_YEARS", {})  # as a new process starts
+    monkeypatch.setattr(holidays, "country_holidays", refuse)
+    again = WorkingCalendar(FOIA, frozenset()).holidays_between(D("2025-01-01"), D("2025-12-31"))
+    assert again == first
+    assert D("2025-03-17") in {s.day for s in again}  # St Patrick's Day, NI: from the cache
+
+
+def test_a_real_command_leaves_the_cache_for_the_next(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "foi_sender", "deadline", "2025-03-14", "--json"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    [cached] = (tmp_path / "cache" / "foi-sender").glob("uk-holidays-*.json")
+    assert set(json.loads(cached.read_text(encoding="utf-8"))["years"]) == {"2025"}
+    probe = "import sys, runpy; sys.argv = ['foi-sender', *sys.argv[1:]]; "
+    probe += "runpy.run_module('foi_sender', run_name='__main__')"
+    again = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", probe, "deadline", "2025-03-14", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert again.stdout == first.stdout
+    assert "| holidays\n" not in again.stderr  # the package itself was never imported
+
+
+def test_a_damaged_cache_is_rebuilt_from_the_package(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(deadlines, "_UK_YEARS", {})
+    WorkingCalendar(FOIA, frozenset()).add(D("2025-03-14"), 20)
+    deadlines._HolidayCache.open().save()
+    [cached] = (tmp_path / "cache" / "foi-sender").glob("uk-holidays-*.json")
+    cached.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(deadlines, "_UK_YEARS", {})
+    monkeypatch.setattr(deadlines._HolidayCache, "_opened", None)
+    assert WorkingCalendar(FOIA, frozenset()).add(D("2025-03-14"), 20) == D("2025-04-14")
+    deadlines._HolidayCache.open().save()
+    assert "2025" in json.loads(cached.read_text(encoding="utf-8"))["years"]
 
 
 # --- dates, times and parsing --------------------------------------------------------------------

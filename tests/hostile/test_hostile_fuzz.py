@@ -407,6 +407,8 @@ def _mutated_file(draw) -> tuple[str, bytes]:
     suffix, data = draw(st.sampled_from(_REAL_FILES))
     data = bytearray(data)
     for _ in range(draw(st.integers(1, 8))):
+        if not data:  # cut away entirely: an empty file is a case of its own
+            break
         at = draw(st.integers(0, len(data) - 1))
         if draw(st.booleans()):
             data[at] = draw(st.integers(0, 255))
@@ -433,7 +435,6 @@ def test_read_reply_file_reads_or_raises_reply_error(suffix, data):
     _read_or_refuse(suffix, data)
 
 
-@pytest.mark.skipif(not _REAL_FILES, reason="no .pdf/.docx/.eml replies in tests/fixtures")
 @FUZZ
 @given(file=st.deferred(lambda: _mutated_file()))
 def test_damaged_real_reply_files_read_or_raise_reply_error(file):
