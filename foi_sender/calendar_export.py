@@ -400,19 +400,11 @@ def push_deadlines(
 
 def caldav_password(user: str | None) -> str | None:
     """From FOI_SENDER_CALDAV_PASSWORD, else the keyring; None for a server that needs no login."""
-    import os
+    from foi_sender.config import stored_secret
 
     if user is None:
         return None
-    password = os.environ.get(CALDAV_PASSWORD_ENV)
-    if password:
-        return password
-    try:
-        import keyring
-
-        password = keyring.get_password(CALDAV_KEYRING_SERVICE, user)
-    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
-        password = None
+    password, _ = stored_secret(CALDAV_PASSWORD_ENV, CALDAV_KEYRING_SERVICE, user)
     if not password:
         raise InputError(
             f"no CalDAV password for {user}: set {CALDAV_PASSWORD_ENV}, or store it with "

@@ -52,6 +52,22 @@ def now() -> datetime:
     return moment.astimezone(UTC)
 
 
+def stored_secret(env_var: str, keyring_service: str, user: str) -> tuple[str | None, str]:
+    """A password from `env_var`, else the system keyring; never prompted for.
+
+    Returns it (None when there is none) and where it came from, for messages that must not
+    show the password itself."""
+    password = os.environ.get(env_var)
+    if password:
+        return password, env_var
+    try:
+        import keyring
+
+        return keyring.get_password(keyring_service, user), "the keyring"
+    except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
+        return None, "the keyring"
+
+
 def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
     """One-line text that may end up in a mail header: no control characters, bounded length."""
     # \x85, \u2028 and \u2029 are line breaks to YAML and to str.splitlines() as well.

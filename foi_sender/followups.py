@@ -86,11 +86,13 @@ def _render(home: Path, settings: Settings, state: RequestState, template: str, 
     )
 
 
-def _open(home: Path, settings: Settings, round_name: str, council_id: str):
+def _state(home: Path, settings: Settings, round_name: str, council_id: str) -> RequestState:
     ledger = open_ledger(home, create=False)
-    return ledger, locate(
-        ledger, round_name, council_id, deadlines.today(), settings.extra_holidays
-    )
+    try:
+        located = locate(ledger, round_name, council_id, deadlines.today(), settings.extra_holidays)
+        return located.state
+    finally:
+        ledger.close()
 
 
 def prepare_review(
@@ -102,9 +104,7 @@ def prepare_review(
     grounds: str | None,
     force: bool = False,
 ) -> Prepared:
-    ledger, located = _open(home, settings, round_name, council_id)
-    ledger.close()
-    state = located.state
+    state = _state(home, settings, round_name, council_id)
     if state.sent_on is None:
         raise InputError(f"the request to {council_id} has not been sent ({state.status})")
     today = deadlines.today()
@@ -161,9 +161,7 @@ def prepare_review(
 def prepare_review_chaser(
     home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
 ) -> Prepared:
-    ledger, located = _open(home, settings, round_name, council_id)
-    ledger.close()
-    state = located.state
+    state = _state(home, settings, round_name, council_id)
     review = state.review_letter
     if review is None or state.review_requested_on is None:
         raise InputError(
@@ -234,9 +232,7 @@ def _chasers(ledger: Ledger, states: list[RequestState], today: date) -> dict[in
 def prepare_complaint(
     home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
 ) -> Prepared:
-    ledger, located = _open(home, settings, round_name, council_id)
-    ledger.close()
-    state = located.state
+    state = _state(home, settings, round_name, council_id)
     today = deadlines.today()
     regime = deadlines.Regime(state.request.regime)
     notes = []

@@ -22,7 +22,7 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from foi_sender.config import Requester, SmtpSettings, check_email, check_text
+from foi_sender.config import Requester, SmtpSettings, check_email, check_text, stored_secret
 from foi_sender.errors import AuthenticationError, TransportError
 
 LONDON = ZoneInfo("Europe/London")
@@ -163,16 +163,7 @@ def smtp_password(settings: SmtpSettings) -> str | None:
         # Checked first: with a password but no user, smtplib would log in as "" and the server's
         # refusal would read like a wrong password.
         raise TransportError("[smtp] user is not set in foi.toml, and login = true")
-    password = os.environ.get(PASSWORD_ENV)
-    source = PASSWORD_ENV
-    if not password:
-        source = "the keyring"
-        try:
-            import keyring
-
-            password = keyring.get_password(KEYRING_SERVICE, user)
-        except Exception:  # noqa: BLE001 - any keyring backend failure means "no stored password"
-            password = None
+    password, source = stored_secret(PASSWORD_ENV, KEYRING_SERVICE, user)
     if not password:
         raise TransportError(
             f"no SMTP password for {user}: set {PASSWORD_ENV}, or store it with "
