@@ -196,6 +196,9 @@ class Ledger:
             )
         return [RequestRow(*row) for row in rows]
 
+    def get_request_by_id(self, request_id: int) -> RequestRow:
+        return RequestRow(*self._one(self._REQUEST_SQL + " WHERE q.id = ?", request_id))
+
     def get_request(self, round_id: int, council_id: str) -> RequestRow | None:
         row = self._one(
             self._REQUEST_SQL + " WHERE q.round_id = ? AND q.council_id = ?", round_id, council_id

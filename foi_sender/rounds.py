@@ -280,7 +280,7 @@ def open_transport(home: Path, settings: Settings, name: str | None):
 
 
 def message_bytes(settings: Settings, ledger: Ledger, message: MessageRow, when: datetime) -> bytes:
-    council_name = _council_name(ledger, message.request_id)
+    council_name = ledger.get_request_by_id(message.request_id).council_name
     msg: EmailMessage = build_message(
         requester=settings.requester,
         to_name=council_name,
@@ -292,11 +292,6 @@ def message_bytes(settings: Settings, ledger: Ledger, message: MessageRow, when:
         thread=message.thread,
     )
     return msg.as_bytes(policy=SMTP)
-
-
-def _council_name(ledger: Ledger, request_id: int) -> str:
-    row = ledger._one("SELECT council_name FROM requests WHERE id = ?", request_id)
-    return row[0]
 
 
 def send_messages(
@@ -331,7 +326,7 @@ def send_messages(
             if waited and not _wait(last_end + interval, should_stop):
                 report.stopped = True
                 break
-            council = _council_id(ledger, message.request_id)
+            council = ledger.get_request_by_id(message.request_id).council_id
             outcome, reply = _send_one(
                 ledger,
                 settings,
@@ -395,10 +390,6 @@ def _with_report(exc: FoiError, report: SendReport) -> FoiError:
         new = exc
     new.report = report
     return new
-
-
-def _council_id(ledger: Ledger, request_id: int) -> str:
-    return ledger._one("SELECT council_id FROM requests WHERE id = ?", request_id)[0]
 
 
 def _send_one(
