@@ -58,7 +58,7 @@ class FoiGroup(click.Group):
 
 
 def _debug(ctx: click.Context) -> bool:
-    return bool(ctx.obj and ctx.obj.debug) or "--debug" in sys.argv[1:2]
+    return bool(ctx.obj and ctx.obj.debug)
 
 
 def emit_json(data) -> None:
