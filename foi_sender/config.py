@@ -347,16 +347,36 @@ def write_initial_config(
     return path
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write via a temp file in the same folder and rename, so a crash never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def write_then_rename(tmp: Path, target: Path, data: bytes, mode: int) -> None:
+    """Write `data` to the new file `tmp`, sync it to disk, then rename it to `target`: a reader,
+    or a crash, sees the old state or the whole new file, never half of one. Raises OSError,
+    leaving no `tmp` behind."""
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
+        os.replace(tmp, target)
+    except OSError:
         tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Replace `path` with `data` atomically; the folder must exist. With `mode` the file gets
+    it; without, an existing file keeps its permissions and a new one gets 0644 (less the umask)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        kept = path.stat().st_mode & 0o777 if mode is None and path.exists() else None
+        tmp.unlink(missing_ok=True)  # left by a process that died with our pid
+        write_then_rename(tmp, path, data, mode or kept or 0o644)
+        if kept is not None:
+            os.chmod(path, kept)  # the umask may have narrowed it; never widens past the old mode
+    except OSError as exc:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc

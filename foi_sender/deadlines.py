@@ -262,11 +262,14 @@ class _HolidayCache:
             atexit.register(self.save)  # once, however many years this process adds
 
     def save(self) -> None:
+        from foi_sender.config import write_then_rename
+
+        data = json.dumps({"years": self.years}, ensure_ascii=False).encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"years": self.years}, ensure_ascii=False), "utf-8")
-            os.replace(tmp, self.path)
+            tmp.unlink(missing_ok=True)
+            write_then_rename(tmp, self.path, data, 0o644)
         except OSError:
             pass  # only a cache: without it each run reads the package again
 

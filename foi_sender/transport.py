@@ -22,7 +22,14 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from foi_sender.config import Requester, SmtpSettings, check_email, check_text, stored_secret
+from foi_sender.config import (
+    Requester,
+    SmtpSettings,
+    check_email,
+    check_text,
+    stored_secret,
+    write_then_rename,
+)
 from foi_sender.errors import AuthenticationError, TransportError
 
 LONDON = ZoneInfo("Europe/London")
@@ -130,14 +137,8 @@ class OutboxTransport:
         name = f"{time.time_ns()}.P{os.getpid()}Q{self._count}.foi-sender"
         tmp, new = self.folder / "tmp" / name, self.folder / "new" / name
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.rename(tmp, new)
+            write_then_rename(tmp, new, data, 0o600)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             # Nothing reached new/, so nothing was delivered: stop the round, retry is safe.
             raise TransportError(
                 f"cannot write to the outbox {self.folder}: {exc.strerror}"
