@@ -25,37 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
-PYTHON = BIN / "python" if (BIN / "python").exists() else Path(sys.executable)
-FOI = BIN / "foi-sender"
+from _common import FOI, PYTHON, write_home
+
 HELP_TARGET = 2.0
 STATUS_TARGET = 1.5
 
 
-def write_home(home: Path, councils: int) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "foi.toml").write_text(
-        '[requester]\nname = "Bench Requester"\nemail = "bench@example.org"\n\n'
-        '[send]\ntransport = "outbox"\n',
-        encoding="utf-8",
-    )
-    lines = ["councils:"]
-    for number in range(1, councils + 1):
-        ident = f"council-{number:03d}"
-        lines += [
-            f"  - id: {ident}",
-            f'    name: "Bench Council {number:03d}"',
-            "    nation: England",
-            "    regime: FOIA",
-            f"    foi_email: {ident}@example.gov.uk",
-            '    email_source: "bench fixture"',
-        ]
-    (home / "councils.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
 def prepare_round(home: Path, councils: int) -> None:
-    write_home(home, councils)
+    write_home(home, councils, '[send]\ntransport = "outbox"\n')
     subprocess.run(
         [FOI, "--home", home, "send", "bench", "--all", "--yes", "--transport", "outbox"],
         check=True,

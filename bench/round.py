@@ -35,15 +35,11 @@ import threading
 import time
 from pathlib import Path
 
+from _common import FOI, PYTHON, REQUESTER, write_home
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
-PYTHON = BIN / "python" if (BIN / "python").exists() else Path(sys.executable)
-FOI = BIN / "foi-sender"
 TARGET = 1.3
-REQUESTER = "bench@example.org"
 
 FLOOR = """\
 import pickle, smtplib, sys
@@ -107,26 +103,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def write_home(home: Path, councils: int, port: int) -> None:
-    home.mkdir(parents=True)
-    (home / "foi.toml").write_text(
-        f'[requester]\nname = "Bench Requester"\nemail = "{REQUESTER}"\n\n'
+def smtp_settings(port: int) -> str:
+    return (
         '[send]\ntransport = "smtp"\n\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nlogin = false\n',
-        encoding="utf-8",
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nlogin = false\n'
     )
-    lines = ["councils:"]
-    for number in range(1, councils + 1):
-        ident = f"council-{number:03d}"
-        lines += [
-            f"  - id: {ident}",
-            f'    name: "Bench Council {number:03d}"',
-            "    nation: England",
-            "    regime: FOIA",
-            f"    foi_email: {ident}@example.gov.uk",
-            '    email_source: "bench fixture"',
-        ]
-    (home / "councils.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def timed(argv: list, env: dict) -> float:
@@ -141,7 +122,7 @@ def timed(argv: list, env: dict) -> float:
 def floor_messages(tmp: Path, councils: int, port: int, env: dict) -> list[tuple]:
     """The round's messages as foi-sender sends them: one run through the outbox transport."""
     home = tmp / "outbox-run"
-    write_home(home, councils, port)
+    write_home(home, councils, smtp_settings(port))
     timed([FOI, "--home", home, "send", "bench", "--all", "--yes", "--transport", "outbox"], env)
     messages = []
     for path in sorted((home / "outbox" / "new").iterdir()):
@@ -189,7 +170,7 @@ def main() -> None:
             sizes = {"foi-sender send": set(), "smtplib floor": set()}
             for run in range(args.runs + 1):  # run 0 warms both sides and is not counted
                 home = tmp / f"home-{run}"
-                write_home(home, args.councils, port)
+                write_home(home, args.councils, smtp_settings(port))
                 argvs = {
                     "foi-sender send": [FOI, "--home", home, "send", "bench", "--all", "--yes"],
                     "smtplib floor": [PYTHON, floor, batch, "127.0.0.1", str(port)],
