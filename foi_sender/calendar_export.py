@@ -295,12 +295,6 @@ def _request_events(state) -> list[DeadlineEvent]:
     return events
 
 
-def with_sequences(ledger, events: list[DeadlineEvent]) -> list[tuple[DeadlineEvent, int]]:
-    """Pair each event with its SEQUENCE, raised in the ledger only when the event changed."""
-    with ledger.transaction() as db:
-        return [(e, ledger.calendar_sequence(db, e.uid, e.fingerprint())) for e in events]
-
-
 def calendar_name(round_name: str | None) -> str:
     return f"FOI deadlines: {round_name}" if round_name else "FOI deadlines"
 

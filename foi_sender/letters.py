@@ -146,7 +146,7 @@ def render(
         "request": request,
         "today": today,
     }
-    text, source = _render_text(env, template_name, context)
+    text, source = _render_text(env, template_name, context, home)
     subject, body = _split(source, text)
     to = _recipient(template_name, council)
     notes = (
@@ -167,7 +167,7 @@ def _recipient(template_name: str, council: Council) -> str | None:
     return council.review_address if kind == "review" else council.foi_email
 
 
-def _render_text(env, template_name: str, context: dict) -> tuple[str, str]:
+def _render_text(env, template_name: str, context: dict, home: Path) -> tuple[str, str]:
     """The rendered text and the template's file; every failure becomes a TemplateError."""
     from jinja2 import TemplateNotFound, TemplateSyntaxError, UndefinedError
     from jinja2.exceptions import SecurityError
@@ -177,7 +177,8 @@ def _render_text(env, template_name: str, context: dict) -> tuple[str, str]:
         template = env.get_template(filename)
     except TemplateNotFound as exc:
         raise TemplateError(
-            f"no template {filename!r} in {' or '.join(map(str, env.loader.searchpath))}"
+            f"no template {filename!r} in {' or '.join(map(str, env.loader.searchpath))} "
+            f"(there are: {', '.join(available_templates(home))})"
         ) from exc
     except TemplateSyntaxError as exc:
         raise TemplateError(f"{exc.filename or filename}:{exc.lineno}: {exc.message}") from exc
