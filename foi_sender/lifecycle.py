@@ -54,6 +54,12 @@ class RequestState:
     review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
+    unconfirmed: bool = False  # the outcome was read by the machine; the user has not confirmed it
+    acknowledged_on: date | None = None
+    council_due: date | None = None  # the date the council's acknowledgement promised, if any
+    bounced_on: date | None = None
+    bounce: dict | None = None  # status code, diagnostic and the address that failed
+    clarification_requested_on: date | None = None
     events: tuple[EventRow, ...] = field(default=(), repr=False)
 
     @property
@@ -88,7 +94,17 @@ class RequestState:
             "review_due": iso(self.review_due),
             "reference": self.reference,
             "message_id": self.letter.message_id,
+            "unconfirmed": self.unconfirmed,
+            "acknowledged_on": iso(self.acknowledged_on),
+            "council_due": iso(self.council_due),
+            "bounced_on": iso(self.bounced_on),
+            "bounce": self.bounce,
+            "clarification_requested_on": iso(self.clarification_requested_on),
         }
+
+    @property
+    def council_due_differs(self) -> bool:
+        return self.council_due is not None and self.council_due != self.due
 
 
 def request_state(
@@ -153,7 +169,12 @@ def derive(
                 response_file=event.data.get("file"),
                 answers=event.data.get("answers", {}),
                 numbers=event.data.get("numbers", {}),
+                unconfirmed=bool(event.data.get("unconfirmed")),
             )
+        elif event.kind == "outcome_confirmed":
+            facts["unconfirmed"] = False
+        elif event.kind in _INBOX_EVENTS:
+            _inbox_fact(facts, event)
         elif event.kind == "review_grounds":
             facts["review_grounds"] = event.data["grounds"]
         elif event.kind == "review_response":
@@ -187,7 +208,28 @@ def derive(
         **review_fields,
         **facts,
     )
-    return _with_status(state, today, reviews_any)
+    state = _with_status(state, today, reviews_any)
+    if state.status == "bounced":
+        state = replace(state, days_left=None)
+    return state
+
+
+_INBOX_EVENTS = ("acknowledgement", "bounce", "clarification_requested")
+
+
+def _inbox_fact(facts: dict, event: EventRow) -> None:
+    """What an acknowledgement, a bounce or a request for clarification adds to the state."""
+    if event.kind == "acknowledgement":
+        facts["acknowledged_on"] = event.on_date
+        if event.data.get("reference") and not facts.get("reference"):
+            facts["reference"] = event.data["reference"]
+        if event.data.get("council_due"):
+            facts["council_due"] = date.fromisoformat(event.data["council_due"])
+    elif event.kind == "bounce":
+        facts["bounced_on"] = event.on_date
+        facts["bounce"] = {k: event.data.get(k) for k in ("status_code", "diagnostic", "recipient")}
+    else:
+        facts["clarification_requested_on"] = event.on_date
 
 
 def _review_fields(review, regime, calendar, today, extra_holidays) -> dict:
@@ -216,6 +258,12 @@ def _with_status(state: RequestState, today: date, reviews: list[MessageRow]) ->
         status = f"review_{reviews[-1].status}"
     elif state.response_on:
         status = state.outcome or "answered"
+    elif state.bounced_on:
+        status = "bounced"  # the letter never arrived: no clock runs until it is sent again
+    elif state.clarification_requested_on and not (
+        state.clarified_on and state.clarified_on >= state.clarification_requested_on
+    ):
+        status = "clarification_requested"
     elif today > state.long_overdue_on:
         status = "long_overdue"
     elif today > state.due:
@@ -272,8 +320,14 @@ def record_response(
     review: bool = False,
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
+    unconfirmed: bool = False,
+    source: str | None = None,
 ) -> None:
-    """The council answered (or, with review=True, answered the internal review)."""
+    """The council answered (or, with review=True, answered the internal review).
+
+    `unconfirmed`: the outcome was read by the machine, not given by the user. `source`: the
+    inbox message this was read from, kept so a run cut short never records it twice.
+    """
     state = located.state
     _require_sent(state)
     _check_day(state, on, today, "the response date")
@@ -294,6 +348,10 @@ def record_response(
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
+    if unconfirmed:
+        data["unconfirmed"] = True
+    if source:
+        data["inbox"] = source
     kept = _keep_reply_file(home, state, file, on, review) if file else None
     if kept is None:
         _add_event(located, "review_response" if review else "response", on, data)
@@ -469,11 +527,17 @@ def respond_from_file(
     reference: str | None,
     exemptions: tuple[str, ...],
     review: bool = False,
+    facts=None,
+    source: str | None = None,
 ) -> RecordedReply:
-    """Record a reply from the council's own letter, filling in what the user did not give."""
+    """Record a reply from the council's own letter, filling in what the user did not give.
+
+    `facts`: the reply already read (the inbox reads it to classify it); `source`: the inbox
+    message it came from.
+    """
     from foi_sender.replies import read_reply
 
-    facts = read_reply(file)
+    facts = facts if facts is not None else read_reply(file)
     today = deadlines.today()
     extra = settings.extra_holidays if settings else ()
     ledger = open_ledger(home, create=False)
@@ -511,6 +575,8 @@ def respond_from_file(
             review=review,
             answers=facts.answers,
             numbers=facts.numbers,
+            unconfirmed=outcome is None,
+            source=source,
         )
     finally:
         ledger.close()
@@ -544,3 +610,83 @@ def confirm_delivery(located: Located, *, on: date | None, today: date) -> date:
     moment = datetime.combine(received, time(12), tzinfo=deadlines.LONDON)
     located.ledger.confirm_delivered(letter.id, moment)
     return received
+
+
+def record_acknowledgement(
+    located: Located, *, on: date, reference: str | None, council_due: date | None, source: str
+) -> None:
+    """The council says it has the request (often with its reference and the date it will answer
+    by). The statutory clock runs on regardless."""
+    _require_sent(located.state)
+    data: dict = {"inbox": source}
+    if reference:
+        data["reference"] = check_text(reference, "the council's reference", max_length=100)
+    if council_due:
+        data["council_due"] = council_due.isoformat()
+    _add_event(located, "acknowledgement", on, data)
+
+
+def record_bounce(
+    located: Located,
+    *,
+    on: date,
+    status_code: str | None,
+    diagnostic: str | None,
+    recipient: str | None,
+    source: str,
+) -> None:
+    """The letter came back undelivered: the request is `bounced` until sent to a new address."""
+    data = {"status_code": status_code, "diagnostic": diagnostic, "recipient": recipient}
+    data["inbox"] = source
+    _add_event(located, "bounce", on, data)
+
+
+def record_clarification_request(located: Located, *, on: date, source: str) -> None:
+    """The council asks what the request means; `clarify` restarts the clock once answered."""
+    _require_sent(located.state)
+    _add_event(located, "clarification_requested", on, {"inbox": source})
+
+
+def confirm_outcome(located: Located, *, today: date) -> str:
+    """The user agrees with the outcome the machine read from the council's reply."""
+    if not located.state.unconfirmed:
+        raise InputError(
+            f"the outcome of {located.state.request.council_id} is not waiting for confirmation"
+        )
+    _add_event(located, "outcome_confirmed", today, {"outcome": located.state.outcome})
+    return located.state.outcome
+
+
+def bounced_addresses(home: Path) -> dict[str, str]:
+    """Address -> the bounce's diagnostic, for every letter that came back undelivered."""
+    from foi_sender.ledger import ledger_path
+
+    if not ledger_path(home).exists():
+        return {}
+    ledger = open_ledger(home, create=False)
+    try:
+        found: dict[str, str] = {}
+        for event in ledger.events_of_kind("bounce"):
+            if event.data.get("recipient"):
+                found[event.data["recipient"].lower()] = event.data.get("status_code") or "bounced"
+        return found
+    finally:
+        ledger.close()
+
+
+def bounced_in_round(ledger: Ledger, round_name: str) -> list[tuple[str, str]]:
+    """(council, address) of each request of the round whose letter bounced and is not answered."""
+    found = ledger.get_round(round_name)
+    if found is None:
+        return []
+    today = deadlines.today()
+    bounced = []
+    for request in ledger.requests(found.id):
+        if not any(e.kind == "bounce" for e in ledger.events(request.id)):
+            continue
+        state = request_state(ledger, request, today)
+        if state.status == "bounced":
+            bounced.append(
+                (request.council_id, state.bounce.get("recipient") or state.letter.to_address)
+            )
+    return bounced

@@ -1,0 +1,375 @@
+"""Replies from the mailbox: fetch (IMAP) or import (.eml, Maildir, mbox), store each message once,
+classify it, match it to a request and record it through lifecycle; the rest waits in a holding
+pen (`inbox pending`) until the user assigns or ignores it.
+
+Exactly once: a message is journaled `stored` (its raw bytes already on disk) before anything is
+recorded, and `processed` after; the event it records names it, so a run stopped in between
+settles it on the next run without recording it again. IMAP moves happen only after that.
+"""
+
+from __future__ import annotations
+
+import email
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from email import policy
+from pathlib import Path
+
+from foi_sender import deadlines
+from foi_sender.config import now
+from foi_sender.errors import InputError
+from foi_sender.inbox import journal, store
+from foi_sender.inbox.match import Match, build_index
+from foi_sender.inbox.record import Context, Outcome, decide
+from foi_sender.inbox.sources import ImapMailbox, Incoming, from_paths
+from foi_sender.ledger import Ledger, open_ledger
+
+
+@dataclass(frozen=True)
+class Line:
+    """One message's line of output."""
+
+    id: int | None
+    origin: str
+    kind: str
+    council: str | None
+    state: str
+    result: str
+    rule: str | None
+    sender: str | None = None
+    subject: str | None = None
+
+    def as_json(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass
+class Report:
+    lines: list[Line] = field(default_factory=list)
+    moved: int = 0
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for line in self.lines:
+            label = _summary_label(line)
+            counts[label] = counts.get(label, 0) + 1
+        return counts
+
+
+def _summary_label(line: Line) -> str:
+    if line.state == "processed":
+        return {"bounce": "bounced", "out_of_office": "logged", "delayed": "logged"}.get(
+            line.kind, "recorded"
+        )
+    return line.state
+
+
+class Run:
+    """One pass over a source; `total` is known before `process` starts (for a progress bar)."""
+
+    def __init__(self, home: Path, settings, items: list[Incoming], *, dry_run: bool = False):
+        self.home = home
+        self.settings = settings
+        self.items = items
+        self.dry_run = dry_run
+        self.ledger: Ledger = open_ledger(home, create=False)
+        self.mailbox: ImapMailbox | None = None
+        self.folder: tuple[str, int] | None = None  # IMAP folder and its UIDVALIDITY
+        self.move_to: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    def close(self) -> None:
+        self.ledger.close()
+        if self.mailbox is not None:
+            self.mailbox.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def process(self, progress: Callable[[Line], None] | None = None) -> Report:
+        ctx = _context(self.home, self.settings, self.ledger, self.dry_run)
+        report = Report()
+        for item in self.items:
+            line, recorded = self._one(ctx, item)
+            report.lines.append(line)
+            if self.mailbox is not None and not self.dry_run:
+                if recorded and self.move_to:
+                    self.mailbox.move([item.uid], self.move_to)
+                    report.moved += 1
+                journal.set_folder_state(
+                    self.ledger, self.mailbox.account, self.folder[0], self.folder[1], item.uid
+                )
+            if progress:
+                progress(line)
+        return report
+
+    def _one(self, ctx: Context, item: Incoming) -> tuple[Line, bool]:
+        raw = item.load()
+        msg = parse(raw)
+        key = store.message_key(msg, raw)
+        sender, subject = _header(msg, "from"), _header(msg, "subject")
+        if self.dry_run:
+            return _dry(ctx, item, msg, key, raw, sender, subject), False
+        row = journal.find(self.ledger, key)
+        if row is not None and row.state != "stored":
+            seen = Line(
+                row.id,
+                item.origin,
+                row.kind,
+                _council(ctx, row.request_id),
+                "seen",
+                f"already read ({row.state})",
+                row.rule,
+                sender,
+                subject,
+            )
+            return seen, row.state == "processed" and row.request_id is not None
+        if row is None:
+            kept = store.store(self.home, key, raw, msg)
+            row = journal.add_stored(
+                self.ledger,
+                key=key,
+                path=kept.path,
+                source=item.origin,
+                sender=sender,
+                subject=subject,
+                sent_at=_header(msg, "date"),
+                at=now(),
+            )
+        outcome = _recovered(self.ledger, key) or decide(ctx, msg, key, self.home / row.path)
+        _settle(self.ledger, row.id, outcome)
+        return _line(ctx, row.id, item.origin, outcome, sender, subject), outcome.recorded
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=policy.default)
+
+
+def _header(msg, name: str) -> str | None:
+    try:
+        value = msg.get(name)
+    except Exception:  # noqa: BLE001 - a header the email package cannot parse reads as absent
+        return None
+    return " ".join(str(value).split())[:300] or None if value is not None else None
+
+
+def _recovered(ledger: Ledger, key: str) -> Outcome | None:
+    """A run that recorded this message and stopped before settling it: settle it now."""
+    found = journal.recorded_event(ledger, key)
+    if found is None:
+        return None
+    request_id, kind = found
+    return Outcome(
+        "processed",
+        kind,
+        f"{kind} recorded by a run that stopped; settled now",
+        request_id=request_id,
+        rule="recorded earlier",
+        recorded=True,
+    )
+
+
+def _settle(ledger: Ledger, row_id: int, outcome: Outcome) -> None:
+    journal.settle(
+        ledger,
+        row_id,
+        state=outcome.state,
+        kind=outcome.kind,
+        rule=outcome.rule,
+        request_id=outcome.request_id,
+        result=outcome.result,
+        evidence=outcome.evidence,
+        guesses=list(outcome.guesses),
+        at=now(),
+    )
+
+
+def _dry(ctx, item, msg, key, raw, sender, subject) -> Line:
+    row = journal.find(ctx.ledger, key)
+    if row is not None and row.state != "stored":
+        return Line(
+            row.id,
+            item.origin,
+            row.kind,
+            _council(ctx, row.request_id),
+            "seen",
+            f"already read ({row.state})",
+            row.rule,
+            sender,
+            subject,
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "message.eml"
+        path.write_bytes(raw)
+        outcome = decide(ctx, msg, key, path)
+    return _line(ctx, None, item.origin, outcome, sender, subject)
+
+
+def _line(ctx, row_id, origin, outcome: Outcome, sender, subject) -> Line:
+    return Line(
+        row_id,
+        origin,
+        outcome.kind,
+        _council(ctx, outcome.request_id),
+        outcome.state,
+        outcome.result,
+        outcome.rule,
+        sender,
+        subject,
+    )
+
+
+def _council(ctx: Context, request_id: int | None) -> str | None:
+    if request_id is None or request_id not in ctx.index.candidates:
+        return None
+    request = ctx.index.candidates[request_id].state.request
+    return f"{request.round_name}/{request.council_id}"
+
+
+def _context(home: Path, settings, ledger: Ledger, dry_run: bool) -> Context:
+    from foi_sender.registry import load_registry
+
+    domains: dict[str, set[str]] = {}
+    try:
+        for council in load_registry(home).councils:
+            found = {
+                a.rpartition("@")[2].lower() for a in (council.foi_email, council.review_email) if a
+            }
+            domains[council.id] = found
+    except InputError:
+        pass  # a broken registry must not stop the inbox: the letters' own addresses still match
+    extra = settings.extra_holidays if settings else ()
+    today = deadlines.today()
+    index = build_index(ledger, domains, today, extra)
+    return Context(home, settings, ledger, index, today, extra, dry_run)
+
+
+# ---- the commands
+
+
+def import_paths(home: Path, settings, paths: list[Path], *, dry_run: bool = False) -> Run:
+    return Run(home, settings, from_paths(paths), dry_run=dry_run)
+
+
+def fetch(
+    home: Path,
+    settings,
+    *,
+    folder: str | None,
+    since: date | None,
+    move_to: str | None,
+    dry_run: bool,
+) -> Run:
+    """Connect, select the folder and list the new messages; `Run.process` reads them."""
+    if settings.imap is None:
+        raise InputError("no [imap] settings in foi.toml: add host, port, security and user")
+    chosen = folder or settings.imap.folder
+    run = Run(home, settings, [], dry_run=dry_run)
+    try:
+        run.mailbox = ImapMailbox(settings.imap)
+        run.mailbox.open()
+        validity = run.mailbox.select(chosen)
+        known = journal.folder_state(run.ledger, run.mailbox.account, chosen)
+        # A new UIDVALIDITY means the server renumbered the folder: read it all again; what
+        # was read before is known by its Message-ID and not recorded twice.
+        last = known[1] if known and known[0] == validity else 0
+        uids = run.mailbox.new_uids(last, since)
+        messages = dict(run.mailbox.fetch(uids)) if uids else {}
+    except BaseException:
+        run.close()
+        raise
+    run.folder = (chosen, validity)
+    run.move_to = move_to
+    run.items = [
+        Incoming(f"{chosen} UID {uid}", lambda data=data: data, uid)
+        for uid, data in messages.items()
+    ]
+    return run
+
+
+def pending(home: Path) -> list[journal.InboxRow]:
+    ledger = open_ledger(home, create=False)
+    try:
+        return journal.in_state(ledger, "held")
+    finally:
+        ledger.close()
+
+
+def _held(ledger: Ledger, message: int, verb: str) -> journal.InboxRow:
+    row = journal.get(ledger, message)
+    if row is None:
+        raise InputError(f"no inbox message #{message} (see `foi-sender inbox pending`)")
+    if row.state != "held":
+        raise InputError(f"message #{message} is {row.state}, not held: nothing to {verb}")
+    return row
+
+
+def assign(home: Path, settings, message: int, round_name: str, council_id: str) -> Line:
+    """Settle a held message as being about ROUND's request to COUNCIL."""
+    ledger = open_ledger(home, create=False)
+    try:
+        row = _held(ledger, message, "assign")
+        ctx = _context(home, settings, ledger, dry_run=False)
+        request = ledger.get_request(ledger.require_round(round_name).id, council_id)
+        if request is None:
+            raise InputError(f"round {round_name!r} has no request to {council_id!r}")
+        path = home / row.path
+        msg = parse(path.read_bytes())
+        forced = Match(request.id, "assigned by you")
+        outcome = _recovered(ledger, row.key) or decide(ctx, msg, row.key, path, forced)
+        if outcome.state == "held":
+            raise InputError(f"message #{message}: {outcome.result.removeprefix('held: ')}")
+        _settle(ledger, row.id, outcome)
+        return _line(ctx, row.id, row.source, outcome, row.sender, row.subject)
+    finally:
+        ledger.close()
+
+
+def ignore(home: Path, message: int) -> None:
+    ledger = open_ledger(home, create=False)
+    try:
+        row = _held(ledger, message, "ignore")
+        journal.settle(
+            ledger,
+            row.id,
+            state="ignored",
+            kind=row.kind or "unrelated",
+            rule="ignored by you",
+            request_id=None,
+            result="ignored by you",
+            evidence=row.evidence,
+            guesses=[],
+            at=now(),
+        )
+    finally:
+        ledger.close()
+
+
+def confirm(home: Path, settings, round_name: str | None, council_id: str | None) -> list[str]:
+    """Confirm the outcomes read from councils' replies: every unconfirmed one, or one request's."""
+    from foi_sender.lifecycle import Located, confirm_outcome, request_state
+
+    ledger = open_ledger(home, create=False)
+    try:
+        extra = settings.extra_holidays if settings else ()
+        today = deadlines.today()
+        round_id = ledger.require_round(round_name).id if round_name else None
+        states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        chosen = [s for s in states if s.unconfirmed and council_id in (None, s.request.council_id)]
+        if council_id and not chosen:
+            raise InputError(f"no unconfirmed outcome for {council_id}")
+        done = []
+        for state in chosen:
+            outcome = confirm_outcome(Located(ledger, state), today=today)
+            done.append(f"{state.request.round_name}/{state.request.council_id}: {outcome}")
+        return done
+    finally:
+        ledger.close()

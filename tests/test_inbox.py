@@ -1,0 +1,438 @@
+"""Issue 13: replies from the mailbox, end to end through the CLI, from a real IMAP server
+(pymap, tests/imap_server.py), Maildir and mbox folders, and .eml files.
+
+The corpus (tests/fixtures/inbox, see its README) is council and mail-server mail as it arrives;
+its `@@ID:council@@` and `@@TAG:council@@` stand for the Message-ID and reply-tag address of the
+letter this round sent, filled in once it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from foi_sender import replytag
+
+pytest_plugins = ["imap_server"]
+
+CORPUS = Path(__file__).parent / "fixtures" / "inbox"
+SENT = "2025-04-14T09:30:00+01:00"
+LATER = "2025-05-13T12:00:00+01:00"
+COUNCILS = {
+    # id: (name, regime, address)
+    "leicester": ("Leicester City Council", "FOIA", "info.requests@leicester.gov.uk"),
+    "coventry": ("Coventry City Council", "FOIA", "infogov@coventry.gov.uk"),
+    "derby": ("Derby City Council", "FOIA", "foi@derby.gov.uk"),
+    "kent": ("Kent County Council", "FOIA", "foi@kent.gov.uk"),
+    "edinburgh": ("City of Edinburgh Council", "FOISA", "foi@edinburgh.gov.uk"),
+    "sheffield": ("Sheffield City Council", "FOIA", "foi@sheffield.gov.uk"),
+    "walsall": ("Walsall Metropolitan Borough Council", "FOIA", "foi@walsall.gov.uk"),
+    "brighton-and-hove": ("Brighton and Hove City Council", "FOIA", "FOI@brighton-hove.gov.uk"),
+    "wolverhampton": (
+        "City of Wolverhampton Council",
+        "FOIA",
+        "freedomofinformation@wolverhampton.gov.uk",
+    ),
+    "nottingham": ("Nottingham City Council", "FOIA", "foi@nottinghamcity.gov.uk"),
+    "stoke-on-trent": ("Stoke-on-Trent City Council", "FOIA", "foi@stoke.gov.uk"),
+}
+# The round's mail, in the order it arrives (the acknowledgement gives the reference the answer
+# is matched by), and what each must become.
+ROUND_MAIL = {
+    "walsall-postfix-dsn": ("bounce", "spring/walsall", "returned Message-ID"),
+    "brighton-o365-ndr": ("bounce", "spring/brighton-and-hove", "returned Message-ID"),
+    "wolverhampton-gmail-dsn": ("bounce", "spring/wolverhampton", "failed recipient"),
+    "exim-failed": ("bounce", "spring/stoke-on-trent", "returned Message-ID"),
+    "postfix-delayed": ("delayed", "spring/nottingham", "returned Message-ID"),
+    "leicester-ack": ("acknowledgement", "spring/leicester", "In-Reply-To/References"),
+    "nottingham-out-of-office": ("out_of_office", "spring/nottingham", "council name"),
+    "derby-clarification": ("clarification", "spring/derby", "sender domain"),
+    "newsletter": ("unrelated", None, None),
+    "coventry-response-html": ("response", "spring/coventry", "In-Reply-To/References"),
+    "leicester-response": ("response", "spring/leicester", "council reference FOI-2025-01234"),
+    "kent-tagged-response": ("response", "spring/kent", "reply tag"),
+    "edinburgh-response": ("response", "spring/edinburgh", "council name"),
+    "unknown-foi": ("response", None, None),
+}
+
+
+class Home:
+    def __init__(self, folder: Path, run):
+        self.folder = folder
+        self.run = run
+
+    def __call__(self, *args: str, at: str = LATER, code: int = 0, env: dict | None = None):
+        result = self.run(*args, env={"FOI_SENDER_NOW": at, **(env or {})})
+        assert result.exit_code == code, (args, result.output, result.stderr)
+        return result
+
+    def sql(self, query: str, *args) -> list[tuple]:
+        with sqlite3.connect(self.folder / "foi.sqlite") as db:
+            return db.execute(query, args).fetchall()
+
+    def status(self) -> dict[str, dict]:
+        return {row["council"]: row for row in json.loads(self("status", "--json").stdout)}
+
+    def mail(self, name: str) -> bytes:
+        """A corpus message with this round's Message-IDs and reply-tag addresses filled in."""
+        ids = {
+            (council if kind == "request" else f"{council}/{kind}"): mid
+            for council, kind, mid in self.sql(
+                "SELECT q.council_id, m.kind, m.message_id FROM messages m"
+                " JOIN requests q ON q.id = m.request_id"
+            )
+        }
+        text = (CORPUS / f"{name}.eml").read_bytes()
+        text = re.sub(rb"@@ID:([a-z/_-]+)@@", lambda m: ids[m.group(1).decode()].encode(), text)
+        return re.sub(
+            rb"@@TAG:([a-z-]+)@@",
+            lambda m: replytag.reply_address("alex@example.org", ids[m.group(1).decode()]).encode(),
+            text,
+        )
+
+
+def write_home(folder: Path, imap_port: int | None = None) -> None:
+    lines = ["councils:"]
+    for ident, (name, regime, address) in COUNCILS.items():
+        nation = "Scotland" if regime == "FOISA" else "England"
+        lines += [
+            f"  - id: {ident}",
+            f'    name: "{name}"',
+            f"    nation: {nation}",
+            f"    regime: {regime}",
+            f"    foi_email: {address}",
+            "    email_source: test fixture",
+        ]
+    (folder / "councils.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = (folder / "foi.toml").read_text(encoding="utf-8")
+    config = config.replace("[send]", "reply_tag = true\n\n[send]", 1)
+    if imap_port:
+        config += (
+            f'\n[imap]\nhost = "127.0.0.1"\nport = {imap_port}\nsecurity = "none"\n'
+            'user = "alex@example.org"\n'
+        )
+    (folder / "foi.toml").write_text(config, encoding="utf-8")
+
+
+@pytest.fixture
+def sent(home, run, monkeypatch) -> Home:
+    write_home(home)
+    flow = Home(home, run)
+    flow("send", "spring", "--all", "--yes", at=SENT)
+    return flow
+
+
+@pytest.fixture
+def imap_home(home, run, imap_server, monkeypatch) -> Home:
+    monkeypatch.setenv("FOI_SENDER_IMAP_PASSWORD", imap_server.password)
+    write_home(home, imap_server.port)
+    flow = Home(home, run)
+    flow("send", "spring", "--all", "--yes", at=SENT)
+    flow.server = imap_server
+    return flow
+
+
+def lines_by_subject(report: dict) -> dict[str, dict]:
+    return {line["origin"]: line for line in report["messages"]}
+
+
+def test_reply_tag_is_the_reply_to_of_every_letter(sent):
+    letters = sent.sql("SELECT message_id FROM messages")
+    outbox = list((sent.folder / "outbox" / "new").iterdir())
+    assert len(outbox) == len(letters) == len(COUNCILS)
+    replies_to = {mailbox.MaildirMessage(p.read_bytes())["Reply-To"] for p in outbox}
+    assert replies_to == {replytag.reply_address("alex@example.org", mid) for (mid,) in letters}
+    assert all(re.fullmatch(r"alex\+foi[0-9a-f]{10}@example\.org", a) for a in replies_to)
+
+
+def test_a_round_from_a_real_imap_server_is_recorded_once(imap_home):
+    server = imap_home.server
+    server.append("INBOX", *(imap_home.mail(name) for name in ROUND_MAIL))
+    result = imap_home("inbox", "fetch", "--json")
+    report = json.loads(result.stdout)
+    got = report["messages"]
+    assert len(got) == len(ROUND_MAIL)
+    for line, (name, (kind, council, rule)) in zip(got, ROUND_MAIL.items(), strict=True):
+        assert line["kind"] == kind, (name, line)
+        assert line["council"] == council, (name, line)
+        if rule:
+            assert line["rule"].startswith(rule), (name, line)
+    assert report["summary"] == {
+        "bounced": 4,
+        "recorded": 6,
+        "logged": 2,
+        "ignored": 1,
+        "held": 1,
+    }
+    # Left unread, and still in the INBOX (no --move-to).
+    assert server.seen("INBOX") == []
+    assert len(server.uids("INBOX")) == len(ROUND_MAIL)
+
+    states = imap_home.status()
+    assert {c for c, s in states.items() if s["status"] == "bounced"} == {
+        "walsall",
+        "brighton-and-hove",
+        "wolverhampton",
+        "stoke-on-trent",
+    }
+    assert states["walsall"]["bounce"] == {
+        "status_code": "5.1.1",
+        "diagnostic": "550 5.1.1 <foi@walsall.gov.uk>: Recipient address rejected: User unknown"
+        " in relay recipient table",
+        "recipient": "foi@walsall.gov.uk",
+    }
+    assert states["walsall"]["days_left"] is None
+    assert states["brighton-and-hove"]["bounce"]["status_code"] == "5.1.10"
+    assert states["nottingham"]["status"] == "awaiting"  # a delay and an out-of-office: nothing
+    assert states["derby"]["status"] == "clarification_requested"
+    assert states["leicester"]["reference"] == "FOI-2025-01234"
+    assert states["leicester"]["acknowledged_on"] == "2025-04-15"
+    assert states["leicester"]["council_due"] == "2025-05-13"
+    assert states["leicester"]["due"] == "2025-05-15"
+    for council, outcome in (
+        ("leicester", "partially_successful"),
+        ("coventry", "partially_successful"),
+        ("kent", "successful"),
+        ("edinburgh", "successful"),
+    ):
+        assert states[council]["status"] == outcome
+        assert states[council]["unconfirmed"] is True
+    assert states["coventry"]["response_on"] == "2025-05-07"
+
+    table = imap_home("status", "spring").stdout
+    assert re.search(r"walsall\s+bounced", table)
+    assert re.search(r"leicester\s+partial\?", table)
+    assert "councils discover walsall" in table
+
+    # A second fetch reads nothing; nothing is recorded twice.
+    events = imap_home.sql("SELECT COUNT(*) FROM events")
+    again = imap_home("inbox", "fetch")
+    assert again.stdout.strip().endswith("0 message(s): nothing new.")
+    assert imap_home.sql("SELECT COUNT(*) FROM events") == events
+
+    # The bounced address is flagged, and send says to find a new one.
+    listed = imap_home("councils", "list").stdout
+    assert re.search(r"foi@walsall\.gov\.uk \(bounced\)", listed)
+    resend = imap_home("send", "spring", "--all", "--yes")
+    assert "walsall: the letter to foi@walsall.gov.uk bounced" in resend.stdout
+
+
+def test_holding_pen_assign_ignore_and_confirm(imap_home):
+    imap_home.server.append("INBOX", imap_home.mail("unknown-foi"), imap_home.mail("leicester-ack"))
+    imap_home("inbox", "fetch")
+    table = imap_home("status", "spring").stdout
+    assert "leicester: the council says it will answer by 2025-05-13; the statutory" in table
+    pending = json.loads(imap_home("inbox", "pending", "--json").stdout)
+    assert [p["subject"] for p in pending] == ["Your Freedom of Information request"]
+    held = pending[0]["id"]
+    assigned = imap_home("inbox", "assign", str(held), "spring", "nottingham")
+    assert "response" in assigned.stdout and "not held" in assigned.stdout
+    assert imap_home.status()["nottingham"]["status"] == "not_held"
+    assert imap_home("inbox", "pending").stdout.startswith("Nothing held.")
+    refused = imap_home("inbox", "ignore", str(held), code=2)
+    assert "not held" in refused.stderr
+
+    confirmed = imap_home("inbox", "confirm", "spring", "nottingham")
+    assert "Confirmed spring/nottingham: not held." in confirmed.stdout
+    assert imap_home.status()["nottingham"]["unconfirmed"] is False
+
+    # `respond ... --outcome` confirms by correcting.
+    imap_home.server.append("INBOX", imap_home.mail("coventry-response-html"))
+    imap_home("inbox", "fetch")
+    assert imap_home.status()["coventry"]["unconfirmed"] is True
+    imap_home("respond", "spring", "coventry", "--on", "2025-05-07", "--outcome", "refused")
+    assert imap_home.status()["coventry"]["unconfirmed"] is False
+    assert imap_home.status()["coventry"]["status"] == "refused"
+
+
+def test_ignore_settles_a_held_message(imap_home):
+    imap_home.server.append("INBOX", imap_home.mail("unknown-foi"))
+    imap_home("inbox", "fetch")
+    (held,) = json.loads(imap_home("inbox", "pending", "--json").stdout)
+    imap_home("inbox", "ignore", str(held["id"]))
+    assert imap_home.sql("SELECT state, rule FROM inbox_messages") == [
+        ("ignored", "ignored by you")
+    ]
+    missing = imap_home("inbox", "assign", "999", "spring", "derby", code=2)
+    assert "no inbox message #999" in missing.stderr
+
+
+def test_a_uidvalidity_change_rereads_the_folder_without_doubling(imap_home):
+    server = imap_home.server
+    mail = [imap_home.mail(n) for n in ("leicester-ack", "walsall-postfix-dsn", "newsletter")]
+    server.append("Councils", *mail)
+    first = json.loads(imap_home("inbox", "fetch", "--folder", "Councils", "--json").stdout)
+    assert first["summary"] == {"recorded": 1, "bounced": 1, "ignored": 1}
+    before = imap_home.sql("SELECT COUNT(*) FROM events")
+    (validity_before,) = imap_home.sql("SELECT uidvalidity FROM inbox_folders")[0]
+
+    validity = server.recreate("Councils")
+    assert validity != validity_before
+    server.append("Councils", *mail, imap_home.mail("derby-clarification"))
+    second = json.loads(imap_home("inbox", "fetch", "--folder", "Councils", "--json").stdout)
+    assert second["summary"] == {"seen": 3, "recorded": 1}
+    assert imap_home.sql("SELECT COUNT(*) FROM events")[0][0] == before[0][0] + 1
+    assert imap_home.sql("SELECT uidvalidity, last_uid FROM inbox_folders") == [
+        (validity, max(server.uids("Councils")))
+    ]
+
+
+def test_dry_run_records_nothing(imap_home):
+    imap_home.server.append("INBOX", imap_home.mail("leicester-ack"))
+    result = imap_home("inbox", "fetch", "--dry-run")
+    assert "acknowledgement" in result.stdout and "Dry run" in result.stdout
+    assert imap_home.sql("SELECT COUNT(*) FROM inbox_messages") == [(0,)]
+    assert imap_home.sql("SELECT COUNT(*) FROM events") == [(0,)]
+    assert not (imap_home.folder / "inbox").exists()
+    assert "acknowledgement" in imap_home("inbox", "fetch").stdout
+
+
+def test_move_to_moves_only_recorded_messages_after_commit(imap_home):
+    server = imap_home.server
+    server.append("INBOX", *(imap_home.mail(n) for n in ("leicester-ack", "newsletter")))
+    imap_home("inbox", "fetch", "--move-to", "FOI/Done")
+    assert server.message_ids("FOI/Done") == ["<20250415070207.5521@caseworks.leicester.gov.uk>"]
+    assert server.message_ids("INBOX") == ["<newsletter-2025-04@childrenshomes.example.com>"]
+
+
+KILLER = """
+import os, signal, sys
+from foi_sender.inbox import sources
+
+moves = {"n": 0}
+real = sources.ImapMailbox.move
+
+def move(self, uids, folder):
+    moves["n"] += 1
+    if moves["n"] == int(os.environ["KILL_AT_MOVE"]):
+        os.kill(os.getpid(), signal.SIGKILL)  # recorded and committed, not yet moved
+    return real(self, uids, folder)
+
+sources.ImapMailbox.move = move
+from foi_sender.cli import main
+sys.argv = ["foi-sender", *sys.argv[1:]]
+main()
+"""
+
+
+def test_killed_between_record_and_move_nothing_doubled_or_lost(imap_home):
+    server = imap_home.server
+    names = list(ROUND_MAIL)
+    server.append("INBOX", *(imap_home.mail(n) for n in names))
+    env = {
+        **os.environ,
+        "FOI_SENDER_HOME": str(imap_home.folder),
+        "FOI_SENDER_NOW": LATER,
+        "KILL_AT_MOVE": "3",
+    }
+    args = [sys.executable, "-c", KILLER, "inbox", "fetch", "--move-to", "Done"]
+    killed = subprocess.run(args, env=env, capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    recorded_at_kill = imap_home.sql("SELECT COUNT(*) FROM events")[0][0]
+    assert len(server.uids("Done")) == 2
+
+    done = subprocess.run(
+        [*args[:3], "inbox", "fetch", "--move-to", "Done", "--json"],
+        env={**env, "KILL_AT_MOVE": "0"},
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["summary"]["seen"] >= 1  # the message killed before its move, read again
+    # Each message stored once, each recorded event once, nothing left stored-but-unsettled.
+    rows = imap_home.sql("SELECT key, state FROM inbox_messages")
+    assert len(rows) == len({k for k, _ in rows}) == len(names)
+    assert not [k for k, s in rows if s == "stored"]
+    per_message = imap_home.sql(
+        "SELECT json_extract(data, '$.inbox'), COUNT(*) FROM events GROUP BY 1"
+    )
+    assert all(count == 1 for _, count in per_message)
+    assert len(per_message) == 10 and recorded_at_kill < 10
+    # Every recorded message moved; the rest (held, logged, unrelated) stay in the INBOX.
+    assert len(server.uids("Done")) == 10
+    assert len(server.uids("INBOX")) == len(names) - 10
+
+
+def test_import_of_mbox_maildir_and_eml_twice_records_once(sent, tmp_path):
+    box = mailbox.mbox(tmp_path / "export.mbox")
+    for name in ("walsall-postfix-dsn", "leicester-ack", "coventry-response-html"):
+        box.add(sent.mail(name))
+    box.flush()
+    maildir = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    maildir.add(sent.mail("derby-clarification"))
+    maildir.add(sent.mail("newsletter"))
+    eml = tmp_path / "kent.eml"
+    eml.write_bytes(sent.mail("kent-tagged-response"))
+    paths = [str(tmp_path / "export.mbox"), str(tmp_path / "Maildir"), str(eml)]
+
+    first = json.loads(sent("inbox", "import", *paths, "--json").stdout)
+    assert first["summary"] == {"bounced": 1, "recorded": 4, "ignored": 1}
+    events = sent.sql("SELECT COUNT(*) FROM events")
+    second = json.loads(sent("inbox", "import", *paths, "--json").stdout)
+    assert second["summary"] == {"seen": 6}
+    assert sent.sql("SELECT COUNT(*) FROM events") == events
+
+    # Raw bytes and attachments kept under the home, under names of our own making.
+    for (path,) in sent.sql("SELECT path FROM inbox_messages"):
+        assert re.fullmatch(r"inbox/messages/[0-9a-f]{24}\.eml", path)
+        assert (sent.folder / path).is_file()
+    attached = list((sent.folder / "inbox" / "attachments").rglob("*"))
+    assert [p.name for p in attached if p.is_file()] == ["01-Response-250417.docx"]
+
+
+def test_review_response_is_recorded_as_the_reviews_answer(sent, tmp_path):
+    sheffield = tmp_path / "sheffield.eml"
+    sheffield.write_bytes(
+        sent.mail("leicester-ack")
+        .replace(b"leicester", b"sheffield")
+        .replace(b"FOI-2025-01234", b"FOI/2025/1190")
+    )
+    sent("respond", "spring", "sheffield", "--on", "2025-05-09", "--outcome", "refused")
+    sent(
+        "review",
+        "spring",
+        "sheffield",
+        "--grounds",
+        "Managers act in a public role.",
+        "--send",
+        "--yes",
+        at="2025-05-12T10:00:00+01:00",
+    )
+    review = tmp_path / "review.eml"
+    review.write_bytes(sent.mail("sheffield-review-response"))
+    result = sent("inbox", "import", str(review), at="2025-06-06T10:00:00+01:00")
+    assert "review_response" in result.stdout
+    state = json.loads(sent("status", "--json", at="2025-06-06T10:00:00+01:00").stdout)
+    (row,) = [s for s in state if s["council"] == "sheffield"]
+    assert row["status"] == "review_answered"
+
+
+def test_imap_login_refused_is_one_clear_line(imap_home, monkeypatch):
+    monkeypatch.setenv("FOI_SENDER_IMAP_PASSWORD", "wrong")
+    result = imap_home("inbox", "fetch", code=1)
+    assert "refused the login of alex@example.org" in result.stderr
+    assert "wrong" not in result.stderr and "Traceback" not in result.output
+
+
+def test_no_password_is_refused_before_connecting(imap_home, monkeypatch):
+    monkeypatch.delenv("FOI_SENDER_IMAP_PASSWORD")
+    result = imap_home("inbox", "fetch", code=1)
+    assert "no IMAP password for alex@example.org" in result.stderr
+
+
+def test_import_refuses_what_is_not_mail(sent, tmp_path):
+    folder = tmp_path / "notmaildir"
+    folder.mkdir()
+    result = sent("inbox", "import", str(folder), code=2)
+    assert "not a Maildir" in result.stderr
+    assert "no such file" in sent("inbox", "import", str(tmp_path / "nope"), code=2).stderr
