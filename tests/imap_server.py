@@ -96,12 +96,15 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_imap_server(log: Path) -> Iterator[ImapTestServer]:
+def running_imap_server(
+    log: Path, tls: tuple[Path, Path] | None = None
+) -> Iterator[ImapTestServer]:
+    """`tls`: (certificate, key) to offer STARTTLS with; without, plain IMAP only."""
     port = _free_port()
     pymap = Path(sys.executable).with_name("pymap")
     command = [
         str(pymap),
-        "--no-tls",
+        *(["--cert", str(tls[0]), "--key", str(tls[1])] if tls else ["--no-tls"]),
         "--host",
         "127.0.0.1",
         "--port",
@@ -140,3 +143,18 @@ def running_imap_server(log: Path) -> Iterator[ImapTestServer]:
 def imap_server(tmp_path) -> Iterator[ImapTestServer]:
     with running_imap_server(tmp_path / "pymap.log") as server:
         yield server
+
+
+@pytest.fixture
+def imap_tls_server(tmp_path) -> Iterator[tuple[ImapTestServer, Path]]:
+    """A server offering STARTTLS with a certificate from a test CA; yields it and the CA file."""
+    import trustme
+
+    ca = trustme.CA()
+    issued = ca.issue_cert("127.0.0.1")
+    ca_file, cert, key = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    with running_imap_server(tmp_path / "pymap-tls.log", (cert, key)) as server:
+        yield server, ca_file

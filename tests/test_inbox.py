@@ -305,62 +305,88 @@ def test_move_to_moves_only_recorded_messages_after_commit(imap_home):
 
 
 KILLER = """
-import os, signal, sys
-from foi_sender.inbox import sources
+import importlib, os, signal, sys
 
-moves = {"n": 0}
-real = sources.ImapMailbox.move
+# KILL=module:Class.method:N:before|after - SIGKILL this process at the Nth call of the method.
+# Empty: run normally.
+if os.environ["KILL"]:
+    module, name, nth, when = os.environ["KILL"].split(":")
+    owner_name, _, method = name.rpartition(".")
+    owner = importlib.import_module(module)
+    if owner_name:
+        owner = getattr(owner, owner_name)
+    real = getattr(owner, method)
+    calls = {"n": 0}
 
-def move(self, uids, folder):
-    moves["n"] += 1
-    if moves["n"] == int(os.environ["KILL_AT_MOVE"]):
-        os.kill(os.getpid(), signal.SIGKILL)  # recorded and committed, not yet moved
-    return real(self, uids, folder)
+    def wrapped(*args, **kwargs):
+        calls["n"] += 1
+        hit = calls["n"] == int(nth)
+        if hit and when == "before":
+            os.kill(os.getpid(), signal.SIGKILL)
+        result = real(*args, **kwargs)
+        if hit and when == "after":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
 
-sources.ImapMailbox.move = move
+    setattr(owner, method, wrapped)
 from foi_sender.cli import main
 sys.argv = ["foi-sender", *sys.argv[1:]]
 main()
 """
 
 
-def test_killed_between_record_and_move_nothing_doubled_or_lost(imap_home):
-    server = imap_home.server
-    names = list(ROUND_MAIL)
-    server.append("INBOX", *(imap_home.mail(n) for n in names))
+def killed_then_rerun(flow: Home, kill: str) -> dict:
+    """`inbox fetch --move-to Done` SIGKILLed at `kill`, then run again to the end."""
     env = {
         **os.environ,
-        "FOI_SENDER_HOME": str(imap_home.folder),
+        "FOI_SENDER_HOME": str(flow.folder),
         "FOI_SENDER_NOW": LATER,
-        "KILL_AT_MOVE": "3",
+        "KILL": kill,
     }
-    args = [sys.executable, "-c", KILLER, "inbox", "fetch", "--move-to", "Done"]
+    args = [sys.executable, "-c", KILLER, "inbox", "fetch", "--move-to", "Done", "--json"]
     killed = subprocess.run(args, env=env, capture_output=True, timeout=60)
-    assert killed.returncode == -signal.SIGKILL
-    recorded_at_kill = imap_home.sql("SELECT COUNT(*) FROM events")[0][0]
-    assert len(server.uids("Done")) == 2
-
-    done = subprocess.run(
-        [*args[:3], "inbox", "fetch", "--move-to", "Done", "--json"],
-        env={**env, "KILL_AT_MOVE": "0"},
-        capture_output=True,
-        timeout=60,
-    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    done = subprocess.run(args, env={**env, "KILL": ""}, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    assert report["summary"]["seen"] >= 1  # the message killed before its move, read again
-    # Each message stored once, each recorded event once, nothing left stored-but-unsettled.
-    rows = imap_home.sql("SELECT key, state FROM inbox_messages")
+    return json.loads(done.stdout)
+
+
+def assert_each_once(flow: Home, names: list[str]) -> None:
+    """Each message stored once and settled, each recorded once, the recorded ones moved."""
+    rows = flow.sql("SELECT key, state FROM inbox_messages")
     assert len(rows) == len({k for k, _ in rows}) == len(names)
     assert not [k for k, s in rows if s == "stored"]
-    per_message = imap_home.sql(
-        "SELECT json_extract(data, '$.inbox'), COUNT(*) FROM events GROUP BY 1"
-    )
-    assert all(count == 1 for _, count in per_message)
-    assert len(per_message) == 10 and recorded_at_kill < 10
+    per_message = flow.sql("SELECT json_extract(data, '$.inbox'), COUNT(*) FROM events GROUP BY 1")
+    assert [count for _, count in per_message] == [1] * 10
     # Every recorded message moved; the rest (held, logged, unrelated) stay in the INBOX.
-    assert len(server.uids("Done")) == 10
-    assert len(server.uids("INBOX")) == len(names) - 10
+    assert len(flow.server.uids("Done")) == 10
+    assert len(flow.server.uids("INBOX")) == len(names) - 10
+
+
+def test_killed_between_record_and_move_nothing_doubled_or_lost(imap_home):
+    names = list(ROUND_MAIL)
+    imap_home.server.append("INBOX", *(imap_home.mail(n) for n in names))
+    report = killed_then_rerun(imap_home, "foi_sender.inbox.sources:ImapMailbox.move:1:before")
+    assert report["summary"] == {"seen": len(names)}  # all read and recorded before the kill
+    assert report["moved"] == 10
+    assert_each_once(imap_home, names)
+
+
+def test_killed_between_record_and_journal_nothing_doubled_or_lost(imap_home):
+    names = list(ROUND_MAIL)
+    imap_home.server.append("INBOX", *(imap_home.mail(n) for n in names))
+    # After the 3rd response is committed by lifecycle, before the inbox journal settles it.
+    report = killed_then_rerun(imap_home, "foi_sender.inbox.record:respond_from_file:3:after")
+    recovered = [m for m in report["messages"] if m["rule"] == "recorded earlier"]
+    # The batch's 4 bounces, the acknowledgement and the clarification, and 3 responses.
+    assert len(recovered) == 9
+    assert {m["kind"] for m in recovered} == {
+        "bounce",
+        "acknowledgement",
+        "clarification",
+        "response",
+    }
+    assert_each_once(imap_home, names)
 
 
 def test_import_of_mbox_maildir_and_eml_twice_records_once(sent, tmp_path):
@@ -436,3 +462,19 @@ def test_import_refuses_what_is_not_mail(sent, tmp_path):
     result = sent("inbox", "import", str(folder), code=2)
     assert "not a Maildir" in result.stderr
     assert "no such file" in sent("inbox", "import", str(tmp_path / "nope"), code=2).stderr
+
+
+def test_starttls_is_verified_against_the_system_cas_and_ca_file(home, run, imap_tls_server):
+    server, ca_file = imap_tls_server
+    write_home(home, server.port)
+    flow = Home(home, run)
+    flow("send", "spring", "--all", "--yes", at=SENT)
+    config = home / "foi.toml"
+    config.write_text(
+        config.read_text().replace('security = "none"', 'security = "starttls"'), encoding="utf-8"
+    )
+    env = {"FOI_SENDER_IMAP_PASSWORD": server.password}
+    refused = flow("inbox", "fetch", env=env, code=1)
+    assert "CERTIFICATE_VERIFY_FAILED" in refused.stderr
+    config.write_text(config.read_text() + f'ca_file = "{ca_file}"\n', encoding="utf-8")
+    assert "0 message(s): nothing new." in flow("inbox", "fetch", env=env).stdout

@@ -97,56 +97,112 @@ class Run:
     def process(self, progress: Callable[[Line], None] | None = None) -> Report:
         ctx = _context(self.home, self.settings, self.ledger, self.dry_run)
         report = Report()
-        for item in self.items:
-            line, recorded = self._one(ctx, item)
-            report.lines.append(line)
-            if self.mailbox is not None and not self.dry_run:
-                if recorded and self.move_to:
-                    self.mailbox.move([item.uid], self.move_to)
-                    report.moved += 1
+        for start in range(0, len(self.items), BATCH):
+            batch = [_Loaded.of(item) for item in self.items[start : start + BATCH]]
+            if self.dry_run:
+                for loaded in batch:
+                    report.lines.append(_dry(ctx, loaded))
+                    if progress:
+                        progress(report.lines[-1])
+                continue
+            to_move = self._batch(ctx, batch, report, progress)
+            if self.mailbox is not None:
+                # Only now, with every record and the journal committed, do messages move.
+                if to_move and self.move_to:
+                    self.mailbox.move(to_move, self.move_to)
+                    report.moved += len(to_move)
                 journal.set_folder_state(
-                    self.ledger, self.mailbox.account, self.folder[0], self.folder[1], item.uid
+                    self.ledger, self.mailbox.account, *self.folder, batch[-1].item.uid
                 )
-            if progress:
-                progress(line)
         return report
 
-    def _one(self, ctx: Context, item: Incoming) -> tuple[Line, bool]:
+    def _batch(self, ctx: Context, batch: list[_Loaded], report: Report, progress) -> list:
+        """Store the batch (files, then one commit), then settle each message; the UIDs of the
+        messages that recorded something."""
+        rows = self._store(batch)
+        settled: list[tuple[int, Outcome]] = []
+        done: set[str] = set()
+        to_move = []
+        for loaded in batch:
+            row = rows[loaded.key]
+            if row.state != "stored" or loaded.key in done:
+                line = _seen(ctx, loaded, row)
+                # Read before (a run stopped before its move): moved if it recorded something.
+                recorded = journal.recorded_event(self.ledger, loaded.key) is not None
+            else:
+                done.add(loaded.key)
+                outcome = _recovered(self.ledger, loaded.key) or decide(
+                    ctx, loaded.msg, loaded.key, self.home / row.path
+                )
+                settled.append((row.id, outcome))
+                line = _line(ctx, row.id, loaded, outcome)
+                recorded = outcome.recorded
+            if recorded and loaded.item.uid is not None:
+                to_move.append(loaded.item.uid)
+            report.lines.append(line)
+            if progress:
+                progress(line)
+        journal.settle_many(self.ledger, settled, now())
+        return to_move
+
+    def _store(self, batch: list[_Loaded]) -> dict[str, journal.InboxRow]:
+        """Raw bytes and attachments written (and synced) before one commit journals them."""
+        new = []
+        for loaded in batch:
+            if journal.find(self.ledger, loaded.key) is None:
+                kept = store.store(self.home, loaded.key, loaded.raw, loaded.msg)
+                new.append((loaded, kept.path))
+        journal.add_stored(
+            self.ledger,
+            [
+                (loaded.key, path, loaded.item.origin, loaded.sender, loaded.subject, loaded.date)
+                for loaded, path in new
+            ],
+            now(),
+        )
+        return {loaded.key: journal.find(self.ledger, loaded.key) for loaded in batch}
+
+
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    item: Incoming
+    raw: bytes
+    msg: object
+    key: str
+    sender: str | None
+    subject: str | None
+    date: str | None
+
+    @classmethod
+    def of(cls, item: Incoming) -> _Loaded:
         raw = item.load()
         msg = parse(raw)
-        key = store.message_key(msg, raw)
-        sender, subject = _header(msg, "from"), _header(msg, "subject")
-        if self.dry_run:
-            return _dry(ctx, item, msg, key, raw, sender, subject), False
-        row = journal.find(self.ledger, key)
-        if row is not None and row.state != "stored":
-            seen = Line(
-                row.id,
-                item.origin,
-                row.kind,
-                _council(ctx, row.request_id),
-                "seen",
-                f"already read ({row.state})",
-                row.rule,
-                sender,
-                subject,
-            )
-            return seen, row.state == "processed" and row.request_id is not None
-        if row is None:
-            kept = store.store(self.home, key, raw, msg)
-            row = journal.add_stored(
-                self.ledger,
-                key=key,
-                path=kept.path,
-                source=item.origin,
-                sender=sender,
-                subject=subject,
-                sent_at=_header(msg, "date"),
-                at=now(),
-            )
-        outcome = _recovered(self.ledger, key) or decide(ctx, msg, key, self.home / row.path)
-        _settle(self.ledger, row.id, outcome)
-        return _line(ctx, row.id, item.origin, outcome, sender, subject), outcome.recorded
+        return cls(
+            item,
+            raw,
+            msg,
+            store.message_key(msg, raw),
+            _header(msg, "from"),
+            _header(msg, "subject"),
+            _header(msg, "date"),
+        )
+
+
+def _seen(ctx: Context, loaded: _Loaded, row: journal.InboxRow) -> Line:
+    return Line(
+        row.id,
+        loaded.item.origin,
+        row.kind or "unread",
+        _council(ctx, row.request_id),
+        "seen",
+        f"already read ({row.state})",
+        row.rule,
+        loaded.sender,
+        loaded.subject,
+    )
 
 
 def parse(raw: bytes):
@@ -166,64 +222,40 @@ def _recovered(ledger: Ledger, key: str) -> Outcome | None:
     found = journal.recorded_event(ledger, key)
     if found is None:
         return None
-    request_id, kind = found
+    request_id, event = found
+    kind = "clarification" if event == "clarification_requested" else event
     return Outcome(
         "processed",
         kind,
-        f"{kind} recorded by a run that stopped; settled now",
+        f"{event} recorded by a run that stopped; settled now",
         request_id=request_id,
         rule="recorded earlier",
         recorded=True,
     )
 
 
-def _settle(ledger: Ledger, row_id: int, outcome: Outcome) -> None:
-    journal.settle(
-        ledger,
-        row_id,
-        state=outcome.state,
-        kind=outcome.kind,
-        rule=outcome.rule,
-        request_id=outcome.request_id,
-        result=outcome.result,
-        evidence=outcome.evidence,
-        guesses=list(outcome.guesses),
-        at=now(),
-    )
-
-
-def _dry(ctx, item, msg, key, raw, sender, subject) -> Line:
-    row = journal.find(ctx.ledger, key)
+def _dry(ctx: Context, loaded: _Loaded) -> Line:
+    row = journal.find(ctx.ledger, loaded.key)
     if row is not None and row.state != "stored":
-        return Line(
-            row.id,
-            item.origin,
-            row.kind,
-            _council(ctx, row.request_id),
-            "seen",
-            f"already read ({row.state})",
-            row.rule,
-            sender,
-            subject,
-        )
+        return _seen(ctx, loaded, row)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "message.eml"
-        path.write_bytes(raw)
-        outcome = decide(ctx, msg, key, path)
-    return _line(ctx, None, item.origin, outcome, sender, subject)
+        path.write_bytes(loaded.raw)
+        outcome = decide(ctx, loaded.msg, loaded.key, path)
+    return _line(ctx, None, loaded, outcome)
 
 
-def _line(ctx, row_id, origin, outcome: Outcome, sender, subject) -> Line:
+def _line(ctx: Context, row_id: int | None, loaded: _Loaded, outcome: Outcome) -> Line:
     return Line(
         row_id,
-        origin,
+        loaded.item.origin,
         outcome.kind,
         _council(ctx, outcome.request_id),
         outcome.state,
         outcome.result,
         outcome.rule,
-        sender,
-        subject,
+        loaded.sender,
+        loaded.subject,
     )
 
 
@@ -327,8 +359,18 @@ def assign(home: Path, settings, message: int, round_name: str, council_id: str)
         outcome = _recovered(ledger, row.key) or decide(ctx, msg, row.key, path, forced)
         if outcome.state == "held":
             raise InputError(f"message #{message}: {outcome.result.removeprefix('held: ')}")
-        _settle(ledger, row.id, outcome)
-        return _line(ctx, row.id, row.source, outcome, row.sender, row.subject)
+        journal.settle_many(ledger, [(row.id, outcome)], now())
+        return Line(
+            row.id,
+            row.source,
+            outcome.kind,
+            _council(ctx, outcome.request_id),
+            outcome.state,
+            outcome.result,
+            outcome.rule,
+            row.sender,
+            row.subject,
+        )
     finally:
         ledger.close()
 
@@ -337,18 +379,7 @@ def ignore(home: Path, message: int) -> None:
     ledger = open_ledger(home, create=False)
     try:
         row = _held(ledger, message, "ignore")
-        journal.settle(
-            ledger,
-            row.id,
-            state="ignored",
-            kind=row.kind or "unrelated",
-            rule="ignored by you",
-            request_id=None,
-            result="ignored by you",
-            evidence=row.evidence,
-            guesses=[],
-            at=now(),
-        )
+        journal.ignore(ledger, row.id, now())
     finally:
         ledger.close()
 

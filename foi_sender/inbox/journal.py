@@ -76,54 +76,49 @@ def in_state(ledger: Ledger, state: str) -> list[InboxRow]:
     return [_row(r) for r in rows]
 
 
-def add_stored(
-    ledger: Ledger,
-    *,
-    key: str,
-    path: str,
-    source: str,
-    sender: str | None,
-    subject: str | None,
-    sent_at: str | None,
-    at: datetime,
-) -> InboxRow:
+def add_stored(ledger: Ledger, rows: list[tuple], at: datetime) -> None:
+    """Journal messages whose raw bytes are on disk: (key, path, source, sender, subject, date)."""
+    if not rows:
+        return
     with ledger.transaction() as db:
-        db.execute(
+        db.executemany(
             "INSERT OR IGNORE INTO inbox_messages (key, path, source, sender, subject, sent_at,"
             " state, stored_at) VALUES (?, ?, ?, ?, ?, ?, 'stored', ?)",
-            (key, path, source, sender, subject, sent_at, at.isoformat()),
+            [(*row, at.isoformat()) for row in rows],
         )
-    return find(ledger, key)
 
 
-def settle(
-    ledger: Ledger,
-    row_id: int,
-    *,
-    state: str,
-    kind: str,
-    rule: str | None,
-    request_id: int | None,
-    result: str,
-    evidence: str | None,
-    guesses: list,
-    at: datetime,
-) -> None:
+def settle_many(ledger: Ledger, settled: list[tuple[int, object]], at: datetime) -> None:
+    """Each (row id, record.Outcome): the message's final state and what it did, one commit."""
+    if not settled:
+        return
     with ledger.transaction() as db:
-        db.execute(
+        db.executemany(
             "UPDATE inbox_messages SET state = ?, kind = ?, rule = ?, request_id = ?, result = ?,"
             " evidence = ?, guesses = ?, processed_at = ? WHERE id = ?",
-            (
-                state,
-                kind,
-                rule,
-                request_id,
-                result,
-                evidence,
-                json.dumps(guesses) if guesses else None,
-                at.isoformat(),
-                row_id,
-            ),
+            [
+                (
+                    o.state,
+                    o.kind,
+                    o.rule,
+                    o.request_id,
+                    o.result,
+                    o.evidence,
+                    json.dumps(list(o.guesses)) if o.guesses else None,
+                    at.isoformat(),
+                    row_id,
+                )
+                for row_id, o in settled
+            ],
+        )
+
+
+def ignore(ledger: Ledger, row_id: int, at: datetime) -> None:
+    with ledger.transaction() as db:
+        db.execute(
+            "UPDATE inbox_messages SET state = 'ignored', rule = 'ignored by you',"
+            " result = 'ignored by you', request_id = NULL, processed_at = ? WHERE id = ?",
+            (at.isoformat(), row_id),
         )
 
 
