@@ -375,6 +375,8 @@ def _keep_reply_file(
     same day) each keep their own copy. The same bytes kept before are reused. Returns the copy
     and whether it was created now.
     """
+    if file.resolve().is_relative_to(home.resolve() / "inbox"):
+        return file, False  # the inbox keeps it already, written once and never replaced
     try:
         content = file.read_bytes()
     except OSError as exc:

@@ -7,10 +7,12 @@ A 4.x.x status is a delay, not a failure. The rest is told apart by the council'
 
 from __future__ import annotations
 
+import email.errors
 import html
 import re
 from dataclasses import dataclass, field
-from email.message import EmailMessage
+from email.header import decode_header, make_header
+from email.message import Message
 
 RESPONSE, REVIEW_RESPONSE, ACKNOWLEDGEMENT = "response", "review_response", "acknowledgement"
 BOUNCE, DELAYED, OUT_OF_OFFICE = "bounce", "delayed", "out_of_office"
@@ -85,13 +87,13 @@ class Classified:
     foi_words: bool = False
 
 
-def classify(msg: EmailMessage) -> Classified:
+def classify(msg: Message) -> Classified:
     """The kind of `msg` (before it is matched; a reply to our review letter is decided there)."""
     bounce = _bounce(msg)
     if bounce is not None:
         return bounce
     text = body_text(msg)
-    subject = str(msg.get("subject") or "")
+    subject = header_text(msg, "subject")
     words = f"{subject}\n{text}"
     foi = bool(_FOI.search(words))
     auto = _auto_reply(msg)
@@ -124,7 +126,7 @@ def classify(msg: EmailMessage) -> Classified:
     return Classified(UNRELATED, "no words of a council's reply", text, foi_words=foi)
 
 
-def _auto_reply(msg: EmailMessage) -> str | None:
+def _auto_reply(msg: Message) -> str | None:
     submitted = str(msg.get("auto-submitted") or "").lower()
     if submitted.startswith("auto-replied"):
         return f"Auto-Submitted: {submitted}"
@@ -146,7 +148,7 @@ def _quote(match: re.Match) -> str:
 # ---- bounces
 
 
-def _bounce(msg: EmailMessage) -> Classified | None:
+def _bounce(msg: Message) -> Classified | None:
     report = msg.get_content_type() == "multipart/report" and msg.get_param(
         "report-type", ""
     ).lower() in ("delivery-status", "disposition-notification")
@@ -154,7 +156,7 @@ def _bounce(msg: EmailMessage) -> Classified | None:
         found = _from_report(msg)
         if found is not None:
             return found
-    sender, subject = str(msg.get("from") or ""), str(msg.get("subject") or "")
+    sender, subject = header_text(msg, "from"), header_text(msg, "subject")
     if not (_BOUNCE_SENDER.search(sender) and _BOUNCE_SUBJECT.search(subject)) and not (
         _BOUNCE_SUBJECT.match(subject) and str(msg.get("auto-submitted") or "")
     ):
@@ -164,7 +166,7 @@ def _bounce(msg: EmailMessage) -> Classified | None:
     return _from_text(msg, subject)
 
 
-def _from_report(msg: EmailMessage) -> Classified | None:
+def _from_report(msg: Message) -> Classified | None:
     recipients: list[dict] = []
     returned: list[str] = []
     for part in msg.walk():
@@ -243,7 +245,7 @@ def _is_failure(recipient: dict) -> bool:
     return recipient["action"] == "failed" or status.startswith("5")
 
 
-def _from_text(msg: EmailMessage, subject: str) -> Classified:
+def _from_text(msg: Message, subject: str) -> Classified:
     """An older bounce with no delivery report: Exim's "Mail delivery failed" and the like."""
     text = body_text(msg)
     codes = _DSN_STATUS.findall(text)
@@ -273,7 +275,7 @@ def _from_text(msg: EmailMessage, subject: str) -> Classified:
 # ---- text
 
 
-def body_text(msg: EmailMessage) -> str:
+def body_text(msg: Message) -> str:
     """The message's own words: its text/plain parts, else its HTML as text."""
     plain, markup = [], []
     for part in msg.walk():
@@ -291,11 +293,23 @@ def _part_as_text(part) -> str:
     payload = part.get_payload()
     if isinstance(payload, list):  # message/rfc822 and delivery-status: their headers as text
         return "\n".join(str(p) for p in payload)
+    data = part.get_payload(decode=True) or b""
     try:
-        return part.get_content()
-    except Exception:  # noqa: BLE001 - an unknown charset or a broken encoding: decode leniently
-        data = part.get_payload(decode=True) or b""
+        return data.decode(part.get_content_charset() or "us-ascii")
+    except (LookupError, UnicodeDecodeError):  # an unknown charset, or a wrong label
         return data.decode("utf-8", errors="replace")
+
+
+def header_text(msg: Message, name: str) -> str:
+    """A header as one line of text, RFC 2047 encoded words decoded; "" when absent or broken."""
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        text = str(make_header(decode_header(str(value))))
+    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
+        text = str(value)
+    return " ".join(text.split())
 
 
 def _html_text(markup: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from email.message import EmailMessage
+from email.message import Message
 from email.utils import getaddresses
 
 from foi_sender import replytag
+from foi_sender.inbox.classify import header_text
 from foi_sender.ledger import Ledger
 from foi_sender.lifecycle import REQUEST, RequestState, request_state
 
@@ -91,7 +92,7 @@ def build_index(ledger: Ledger, registry_domains: dict[str, set[str]], today: da
     return index
 
 
-def match(index: Index, msg: EmailMessage, text: str, reference: str | None) -> Match:
+def match(index: Index, msg: Message, text: str, reference: str | None) -> Match:
     ids = _thread_ids(msg)
     for mid in ids:
         if mid in index.by_message_id:
@@ -103,7 +104,7 @@ def match(index: Index, msg: EmailMessage, text: str, reference: str | None) -> 
     for token in replytag.tokens_in(recipients):
         if token in index.by_token:
             return Match(index.by_token[token], f"reply tag foi{token}")
-    subject = str(msg.get("subject") or "")
+    subject = header_text(msg, "subject")
     if reference:
         found = [c for c in index.candidates.values() if c.state.reference == reference]
         if len(found) == 1:
@@ -166,7 +167,7 @@ def _within(domain: str, domains: set[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
-def _thread_ids(msg: EmailMessage) -> list[str]:
+def _thread_ids(msg: Message) -> list[str]:
     ids: list[str] = []
     for name in ("in-reply-to", "references"):
         for mid in re.findall(r"<[^<>\s]+>", " ".join(_all(msg, name))):
@@ -175,7 +176,7 @@ def _thread_ids(msg: EmailMessage) -> list[str]:
     return ids
 
 
-def _all(msg: EmailMessage, *names: str) -> list[str]:
+def _all(msg: Message, *names: str) -> list[str]:
     values = []
     for name in names:
         for value in msg.get_all(name) or ():
@@ -183,14 +184,14 @@ def _all(msg: EmailMessage, *names: str) -> list[str]:
     return values
 
 
-def _sender_domain(msg: EmailMessage) -> str | None:
+def _sender_domain(msg: Message) -> str | None:
     senders = getaddresses(_all(msg, "from"))
     address = senders[0][1] if senders else ""
     return address.rpartition("@")[2].lower() or None
 
 
-def _display_names(msg: EmailMessage) -> str:
-    return " ".join(name for name, _ in getaddresses(_all(msg, "from", "sender")))
+def _display_names(msg: Message) -> str:
+    return f"{header_text(msg, 'from')} {header_text(msg, 'sender')}"
 
 
 def _words(text: str) -> set[str]:

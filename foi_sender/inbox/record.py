@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
+from email.message import Message
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from foi_sender import deadlines
 from foi_sender.errors import InputError
 from foi_sender.inbox import classify as kinds
+from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Index, Match, match, match_bounce
 from foi_sender.ledger import Ledger
 from foi_sender.lifecycle import (
@@ -50,7 +52,7 @@ class Context:
 
 
 def decide(
-    ctx: Context, msg: EmailMessage, key: str, raw_file: Path, forced: Match | None = None
+    ctx: Context, msg: Message, key: str, raw_file: Path, forced: Match | None = None
 ) -> Outcome:
     """Classify, match and (unless a dry run) record one message."""
     if key in ctx.index.by_message_id and forced is None:
@@ -191,11 +193,11 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
     return f"{what} of {on}: {outcome.replace('_', ' ')} (unconfirmed)"
 
 
-def _received_on(msg: EmailMessage, state, today: date) -> date:
+def _received_on(msg: Message, state, today: date) -> date:
     """The day it arrived, in London; never before our letter went nor after today."""
     try:
-        when = msg["date"].datetime if msg["date"] is not None else None
-    except Exception:  # noqa: BLE001 - an unparsable Date header: fall back to today
+        when = parsedate_to_datetime(header_text(msg, "date"))
+    except (TypeError, ValueError, IndexError):  # no Date, or one that does not parse: today
         when = None
     day = today if when is None else (deadlines.london_date(when) if when.tzinfo else when.date())
     if state.sent_on and day < state.sent_on:

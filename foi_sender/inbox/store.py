@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import Message
 from pathlib import Path
 
 from foi_sender.config import atomic_write
@@ -24,7 +26,7 @@ class Stored:
     attachments: tuple[str, ...]
 
 
-def message_key(msg: EmailMessage, raw: bytes) -> str:
+def message_key(msg: Message, raw: bytes) -> str:
     """The message's Message-ID; without a usable one, a hash of its bytes."""
     try:
         found = _MESSAGE_ID.search(str(msg.get("message-id") or ""))
@@ -43,7 +45,7 @@ def raw_path(home: Path, key: str) -> Path:
     return home / FOLDER / "messages" / f"{stem(key)}.eml"
 
 
-def store(home: Path, key: str, raw: bytes, msg: EmailMessage) -> Stored:
+def store(home: Path, key: str, raw: bytes, msg: Message) -> Stored:
     """Write the raw message and its attachments; the same key always lands on the same names,
     so storing a message again (after a crash) rewrites the same files."""
     target = raw_path(home, key)
@@ -61,7 +63,7 @@ def store(home: Path, key: str, raw: bytes, msg: EmailMessage) -> Stored:
     return Stored(str(target.relative_to(home)), tuple(kept))
 
 
-def attachments(msg: EmailMessage) -> list[tuple[str, bytes]]:
+def attachments(msg: Message) -> list[tuple[str, bytes]]:
     """(safe file name, bytes) of every attached file."""
     found = []
     for part in msg.walk():
@@ -74,8 +76,16 @@ def attachments(msg: EmailMessage) -> list[tuple[str, bytes]]:
             payload = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001 - a broken part is skipped; the raw message keeps it
             continue
-        found.append((safe_name(name or "attachment", part.get_content_type()), payload))
+        found.append((safe_name(_decoded(name), part.get_content_type()), payload))
     return found
+
+
+def _decoded(name: str | None) -> str:
+    """A file name as its sender wrote it (some mailers encode it as RFC 2047 words)."""
+    try:
+        return str(make_header(decode_header(name))) if name else "attachment"
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return name
 
 
 def safe_name(name: str, content_type: str) -> str:
