@@ -528,12 +528,10 @@ def _status_notes(states, one_round: bool) -> list[str]:
             s.request.council_id if one_round else f"{s.request.round_name}/{s.request.council_id}"
         )
         if s.status == "bounced":
-            why = " ".join(
-                v for v in (s.bounce.get("status_code"), s.bounce.get("diagnostic")) if v
-            )
+            why = s.bounce.get("diagnostic") or s.bounce.get("status_code") or "no reason given"
             notes.append(
                 f"{name}: the letter to {s.bounce.get('recipient') or s.letter.to_address} bounced "
-                f"({why[:100] or 'no reason given'}); find a new address: "
+                f"({why if len(why) <= 70 else why[:69] + '…'}); find a new address: "
                 f"`foi-sender councils discover {s.request.council_id}`"
             )
         elif s.council_due_differs and not s.answered:

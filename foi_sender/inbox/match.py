@@ -97,7 +97,7 @@ def match(index: Index, msg: Message, text: str, reference: str | None) -> Match
     for mid in ids:
         if mid in index.by_message_id:
             request_id, kind = index.by_message_id[mid]
-            return Match(request_id, f"In-Reply-To/References {mid}", kind)
+            return Match(request_id, "In-Reply-To/References", kind)
     recipients = [
         a for _, a in getaddresses(_all(msg, "to", "cc", "delivered-to", "x-original-to"))
     ]
@@ -116,7 +116,7 @@ def match(index: Index, msg: Message, text: str, reference: str | None) -> Match
     ]
     chosen = _one_open(named)
     if chosen:
-        return Match(chosen.state.request.id, f"council name {chosen.name!r} and subject words")
+        return Match(chosen.state.request.id, "council name and subject words")
     domain = _sender_domain(msg)
     if domain:
         same = [c for c in index.candidates.values() if _within(domain, c.domains)]
@@ -144,10 +144,10 @@ def match_bounce(index: Index, returned_ids: tuple[str, ...], recipient: str | N
     for mid in returned_ids:
         if mid in index.by_message_id:
             request_id, kind = index.by_message_id[mid]
-            return Match(request_id, f"returned Message-ID {mid}", kind)
+            return Match(request_id, "returned Message-ID", kind)
     if recipient and recipient in index.by_address:
         # The latest letter to the address: an older round's letter to it may have got through.
-        return Match(index.by_address[recipient][-1], f"failed recipient {recipient}")
+        return Match(index.by_address[recipient][-1], "failed recipient")
     return Match(None, None)
 
 

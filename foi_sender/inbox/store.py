@@ -7,6 +7,7 @@ the message's text as it is. Writes are atomic, so a run cut short leaves whole 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import re
 from dataclasses import dataclass
 from email.errors import HeaderParseError
@@ -95,5 +96,5 @@ def safe_name(name: str, content_type: str) -> str:
     if not cleaned:
         cleaned = "attachment"
     if "." not in cleaned:
-        cleaned += "." + (content_type.rpartition("/")[2][:10] or "bin")
+        cleaned += mimetypes.guess_extension(content_type) or ".bin"
     return cleaned
