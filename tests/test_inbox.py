@@ -478,3 +478,30 @@ def test_starttls_is_verified_against_the_system_cas_and_ca_file(home, run, imap
     assert "CERTIFICATE_VERIFY_FAILED" in refused.stderr
     config.write_text(config.read_text() + f'ca_file = "{ca_file}"\n', encoding="utf-8")
     assert "0 message(s): nothing new." in flow("inbox", "fetch", env=env).stdout
+
+
+HOSTILE = {
+    "noise.eml": bytes(range(256)) * 40,
+    "empty.eml": b"",
+    "headers-only.eml": b"From: FOI <foi@derby.gov.uk>\nSubject: " + b"x" * 5000 + b"\n",
+    "broken-mime.eml": b'From: foi@derby.gov.uk\nContent-Type: multipart/mixed; boundary="\n'
+    b"In-Reply-To: <\r\n>\n\n--\nContent-Type: application/pdf\n"
+    b"Content-Transfer-Encoding: base64\n\n%%%notbase64\n",
+    "bad-charset.eml": b"From: x@y.example\nSubject: =?x-unknown?q?FOI?=\n"
+    b"Content-Type: text/plain; charset=x-unknown\n\nYour FOI request \xff\xfe\n",
+    "dsn-no-recipient.eml": b"From: MAILER-DAEMON@mx.example\nSubject: Undeliverable\n"
+    b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\n"
+    b"Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx\n\n--b--\n",
+}
+
+
+def test_hostile_messages_are_kept_and_settled_without_a_traceback(sent, tmp_path):
+    paths = []
+    for name, data in HOSTILE.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    report = json.loads(sent("inbox", "import", *paths, "--json").stdout)
+    assert len(report["messages"]) == len(HOSTILE)
+    assert sent.sql("SELECT COUNT(*) FROM inbox_messages WHERE state = 'stored'") == [(0,)]
+    assert sent.sql("SELECT COUNT(*) FROM events") == [(0,)]
+    assert {s["status"] for s in sent.status().values()} == {"awaiting"}

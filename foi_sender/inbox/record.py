@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from foi_sender import deadlines
-from foi_sender.errors import InputError
+from foi_sender.errors import InputError, ReplyError
 from foi_sender.inbox import classify as kinds
 from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Index, Match, match, match_bounce
@@ -75,8 +75,11 @@ def decide(
     if found.kind in (kinds.RESPONSE, kinds.REVIEW_RESPONSE, kinds.UNRELATED) or forced:
         from foi_sender.replies import read_reply
 
-        facts = read_reply(raw_file)
-        reference = facts.reference
+        try:
+            facts = read_reply(raw_file)
+            reference = facts.reference
+        except ReplyError:
+            pass  # a message the reader cannot make sense of is held, not a stop for the run
     elif found.kind in (kinds.ACKNOWLEDGEMENT, kinds.CLARIFICATION):
         from foi_sender.replies import read_reply_text
 
