@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sqlite3
 import stat
 from datetime import date
@@ -120,6 +121,16 @@ def test_output_to_a_symlink_loop_is_refused(hhome, run, snap, refused, tmp_path
     before = snap(hhome)
     refused(run("calendar", "export", "r1", "-o", str(loop)), before, hhome, "loop")
     assert loop.is_symlink() and os.readlink(loop) == str(loop)
+
+
+def test_output_to_a_socket_is_refused(hhome, run, snap, refused, tmp_path):
+    """Neither a file nor something to write through: a socket (a running agent's, say) stays."""
+    path = tmp_path / "agent.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(str(path))
+        before = snap(hhome)
+        refused(run("export", "r1", "-o", str(path)), before, hhome, "socket")
+        assert stat.S_ISSOCK(path.lstat().st_mode)
 
 
 # -- round names --------------------------------------------------------------------------------
