@@ -489,8 +489,8 @@ def read_ledger(home: Path) -> Ledger:
     except ReadOnlyLedger as exc:
         raise LedgerError(
             f"{path} has schema version {version}, older than this foi-sender's "
-            f"{len(MIGRATIONS)}, and is read-only, so it cannot be upgraded to be read: use a "
-            "writable copy of the home"
+            f"{len(MIGRATIONS)}, and is read-only, so it cannot be upgraded to read it: look at a "
+            "writable copy of the home, or use the foi-sender that wrote it"
         ) from exc
 
 

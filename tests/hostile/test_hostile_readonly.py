@@ -27,6 +27,7 @@ READERS = {
         ("draft", "leicester", "--round", "r1", "--template", "overdue_chaser"),
         "Subject:",
     ),
+    "complain-draft": (("complain", "r1", "leicester", "--force"), "Subject:"),
 }
 
 
