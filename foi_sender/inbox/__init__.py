@@ -25,7 +25,7 @@ from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Match, build_index
 from foi_sender.inbox.record import Context, Outcome, decide
 from foi_sender.inbox.sources import ImapMailbox, Incoming, from_paths
-from foi_sender.ledger import Ledger, open_ledger
+from foi_sender.ledger import Ledger, open_ledger, read_ledger
 
 
 @dataclass(frozen=True)
@@ -327,7 +327,7 @@ def fetch(
 
 
 def pending(home: Path) -> list[journal.InboxRow]:
-    ledger = open_ledger(home, create=False)
+    ledger = read_ledger(home)
     try:
         return journal.in_state(ledger, "held")
     finally:
