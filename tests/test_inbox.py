@@ -213,6 +213,11 @@ def test_a_round_from_a_real_imap_server_is_recorded_once(imap_home):
     assert re.search(r"leicester\s+partial\?", table)
     assert "councils discover walsall" in table
 
+    # Derby's clarification, once answered, restarts the clock as `clarify` always has.
+    imap_home("clarify", "spring", "derby", "--on", "2025-05-12")
+    assert imap_home.status()["derby"]["status"] == "awaiting"
+    assert imap_home.status()["derby"]["due"] == "2025-06-10"
+
     # A second fetch reads nothing; nothing is recorded twice.
     events = imap_home.sql("SELECT COUNT(*) FROM events")
     again = imap_home("inbox", "fetch")
@@ -505,3 +510,33 @@ def test_hostile_messages_are_kept_and_settled_without_a_traceback(sent, tmp_pat
     assert sent.sql("SELECT COUNT(*) FROM inbox_messages WHERE state = 'stored'") == [(0,)]
     assert sent.sql("SELECT COUNT(*) FROM events") == [(0,)]
     assert {s["status"] for s in sent.status().values()} == {"awaiting"}
+
+
+def test_since_reads_only_mail_the_server_received_from_that_day(imap_home):
+    from datetime import datetime
+
+    client = imap_home.server.client()
+    client.append("INBOX", imap_home.mail("leicester-ack"), msg_time=datetime(2025, 4, 15, 8, 2))
+    client.append("INBOX", imap_home.mail("derby-clarification"), msg_time=datetime(2025, 5, 2))
+    client.logout()
+    report = json.loads(imap_home("inbox", "fetch", "--since", "2025-05-01", "--json").stdout)
+    assert [m["kind"] for m in report["messages"]] == ["clarification"]
+    bad = imap_home("inbox", "fetch", "--since", "1 May", code=2)
+    assert "Error:" in bad.stderr and "Traceback" not in bad.output
+
+
+def test_an_answer_read_before_its_acknowledgement_is_matched_on_a_second_look(imap_home):
+    # Sent from the case system's own domain: only the reference can tie it to the request.
+    answer = imap_home.mail("leicester-response").replace(
+        b"<info.requests@leicester.gov.uk>", b"<noreply@caseworks.example.com>"
+    )
+    imap_home.server.append("INBOX", answer, imap_home.mail("leicester-ack"))
+    report = json.loads(imap_home("inbox", "fetch", "--move-to", "Done", "--json").stdout)
+    first = report["messages"][0]
+    assert (first["kind"], first["council"], first["rule"]) == (
+        "response",
+        "spring/leicester",
+        "council reference FOI-2025-01234",
+    )
+    assert report["summary"] == {"recorded": 2} and report["moved"] == 2
+    assert imap_home.sql("SELECT state FROM inbox_messages") == [("processed",), ("processed",)]

@@ -79,6 +79,7 @@ class Run:
         self.mailbox: ImapMailbox | None = None
         self.folder: tuple[str, int] | None = None  # IMAP folder and its UIDVALIDITY
         self.move_to: str | None = None
+        self._held: list[tuple] = []  # (line number, row id, message, raw file) held this run
 
     @property
     def total(self) -> int:
@@ -115,7 +116,26 @@ class Run:
                 journal.set_folder_state(
                     self.ledger, self.mailbox.account, *self.folder, batch[-1].item.uid
                 )
+        if self._held:
+            self._second_look(ctx, report)
         return report
+
+    def _second_look(self, ctx: Context, report: Report) -> None:
+        """Messages held this run, tried once more: a council's answer that arrived before its
+        acknowledgement is matched by the reference the acknowledgement taught."""
+        settled, to_move = [], []
+        for number, row_id, loaded, path in self._held:
+            outcome = decide(ctx, loaded.msg, loaded.key, path)
+            if outcome.state == "held":
+                continue
+            settled.append((row_id, outcome))
+            report.lines[number] = _line(ctx, row_id, loaded, outcome)
+            if outcome.recorded and loaded.item.uid is not None:
+                to_move.append(loaded.item.uid)
+        journal.settle_many(self.ledger, settled, now())
+        if self.mailbox is not None and to_move and self.move_to:
+            self.mailbox.move(to_move, self.move_to)
+            report.moved += len(to_move)
 
     def _batch(self, ctx: Context, batch: list[_Loaded], report: Report, progress) -> list:
         """Store the batch (files, then one commit), then settle each message; the UIDs of the
@@ -138,6 +158,8 @@ class Run:
                 settled.append((row.id, outcome))
                 line = _line(ctx, row.id, loaded, outcome)
                 recorded = outcome.recorded
+                if outcome.state == "held":
+                    self._held.append((len(report.lines), row.id, loaded, self.home / row.path))
             if recorded and loaded.item.uid is not None:
                 to_move.append(loaded.item.uid)
             report.lines.append(line)
