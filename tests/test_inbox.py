@@ -218,6 +218,12 @@ def test_a_round_from_a_real_imap_server_is_recorded_once(imap_home):
     assert imap_home.status()["derby"]["status"] == "awaiting"
     assert imap_home.status()["derby"]["due"] == "2025-06-10"
 
+    # The IMAP password is nowhere in the home (ledger, stored mail, outbox) nor in the output.
+    secret = server.password.encode()
+    assert secret not in result.stdout.encode() + result.stderr.encode()
+    for path in imap_home.folder.rglob("*"):
+        assert not path.is_file() or secret not in path.read_bytes(), path
+
     # A second fetch reads nothing; nothing is recorded twice.
     events = imap_home.sql("SELECT COUNT(*) FROM events")
     again = imap_home("inbox", "fetch")
@@ -417,6 +423,8 @@ def test_import_of_mbox_maildir_and_eml_twice_records_once(sent, tmp_path):
     for (path,) in sent.sql("SELECT path FROM inbox_messages"):
         assert re.fullmatch(r"inbox/messages/[0-9a-f]{24}\.eml", path)
         assert (sent.folder / path).is_file()
+    for folder in [sent.folder / "inbox", *(sent.folder / "inbox").rglob("*")]:
+        assert (folder.stat().st_mode & 0o077) == 0, folder  # the owner's alone
     attached = list((sent.folder / "inbox" / "attachments").rglob("*"))
     assert [p.name for p in attached if p.is_file()] == ["01-Response-250417.docx"]
 

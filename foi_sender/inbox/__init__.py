@@ -173,8 +173,7 @@ class Run:
         new = []
         for loaded in batch:
             if journal.find(self.ledger, loaded.key) is None:
-                kept = store.store(self.home, loaded.key, loaded.raw, loaded.msg)
-                new.append((loaded, kept.path))
+                new.append((loaded, store.store(self.home, loaded.key, loaded.raw, loaded.msg)))
         journal.add_stored(
             self.ledger,
             [

@@ -9,8 +9,6 @@ from datetime import datetime
 
 from foi_sender.ledger import Ledger
 
-STATES = ("stored", "processed", "held", "ignored")
-
 
 @dataclass(frozen=True)
 class InboxRow:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
-from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
@@ -19,12 +18,6 @@ from foi_sender.config import atomic_write
 
 FOLDER = "inbox"
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
-
-
-@dataclass(frozen=True)
-class Stored:
-    path: str  # relative to the home
-    attachments: tuple[str, ...]
 
 
 def message_key(msg: Message, raw: bytes) -> str:
@@ -46,22 +39,23 @@ def raw_path(home: Path, key: str) -> Path:
     return home / FOLDER / "messages" / f"{stem(key)}.eml"
 
 
-def store(home: Path, key: str, raw: bytes, msg: Message) -> Stored:
-    """Write the raw message and its attachments; the same key always lands on the same names,
-    so storing a message again (after a crash) rewrites the same files."""
+def store(home: Path, key: str, raw: bytes, msg: Message) -> str:
+    """Write the raw message and its attachments; its path relative to the home. The same key
+    always lands on the same names, so storing a message again (after a crash) is harmless."""
     target = raw_path(home, key)
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Private like the ledger: every folder made here is the owner's alone.
+    (home / FOLDER).mkdir(mode=0o700, exist_ok=True)
+    target.parent.mkdir(mode=0o700, exist_ok=True)
     if not target.exists():
         atomic_write(target, raw, mode=0o600)
-    kept = []
     folder = home / FOLDER / "attachments" / stem(key)
     for number, (name, payload) in enumerate(attachments(msg), start=1):
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.parent.mkdir(mode=0o700, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
         path = folder / f"{number:02d}-{name}"
         if not path.exists():
             atomic_write(path, payload, mode=0o600)
-        kept.append(str(path.relative_to(home)))
-    return Stored(str(target.relative_to(home)), tuple(kept))
+    return str(target.relative_to(home))
 
 
 def attachments(msg: Message) -> list[tuple[str, bytes]]:
