@@ -407,6 +407,7 @@ def show_report(report) -> None:
         ("Failed", report.failed),
         ("Uncertain", report.uncertain),
         ("Deferred (temporary failure, re-run to retry)", report.deferred),
+        ("Not sent", report.skipped),
     ):
         for council, reply in rows:
             click.echo(f"  {label}: {council}: {reply}")
