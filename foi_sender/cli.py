@@ -381,6 +381,8 @@ def show_plan(plan, transport: str, dry_run: bool = False) -> None:
     ):
         if rows:
             click.echo(f"  {len(rows)} {label}")
+    for council_id, old, new in plan.readdressed.values():
+        click.echo(f"  {council_id}: retried at its new address {old} -> {new}")
     if plan.missing_address:
         click.echo(
             f"  {len(plan.missing_address)} skipped, no FOI address: "

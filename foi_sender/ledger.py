@@ -343,6 +343,13 @@ class Ledger:
                 " stopped mid-send: the server may or may not have it' WHERE status = 'sending'"
             ).rowcount
 
+    def readdress(self, db: sqlite3.Connection, message_row_id: int, to_address: str) -> None:
+        """A letter not delivered (failed, uncertain) goes to a new address when retried."""
+        db.execute(
+            "UPDATE messages SET to_address = ? WHERE id = ? AND status IN ('failed', 'uncertain')",
+            (to_address, message_row_id),
+        )
+
     def requeue(self, message_row_ids: list[int]) -> None:
         with self.transaction() as db:
             db.executemany(

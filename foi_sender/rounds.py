@@ -110,6 +110,8 @@ class Plan:
     retrying: list[MessageRow] = field(default_factory=list)
     uncertain: list[MessageRow] = field(default_factory=list)
     failed: list[MessageRow] = field(default_factory=list)
+    # A letter to retry whose council has a new address since: (council id, old, new).
+    readdressed: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     already_sent: int = 0
     recovered_uncertain: int = 0
 
@@ -157,6 +159,7 @@ def plan_send(
             plan.recovered_uncertain = ledger.mark_interrupted_as_uncertain()
         only = set(council_ids) if council_ids else None
         _sort_existing(plan, ledger, existing.id, retry_uncertain, retry_failed, only)
+        _readdress(plan, registry, ledger)
     have = set()
     if ledger and existing:
         have = {r.council_id for r in ledger.requests(existing.id)}
@@ -226,6 +229,16 @@ def _sort_existing(
             (plan.retrying if retry_failed and chosen else plan.failed).append(message)
 
 
+def _readdress(plan: Plan, registry: Registry, ledger: Ledger) -> None:
+    """A letter retried after `councils set-email` goes to the council's address now: the old one
+    refused it, or may never have had it."""
+    known = {council.id: council for council in registry.councils}
+    for message in plan.retrying:
+        council = known.get(ledger.get_request_by_id(message.request_id).council_id)
+        if council and council.foi_email and council.foi_email != message.to_address:
+            plan.readdressed[message.id] = (council.id, message.to_address, council.foi_email)
+
+
 @dataclass
 class SendReport:
     sent: list[str] = field(default_factory=list)
@@ -265,6 +278,8 @@ def commit_plan(ledger: Ledger, plan: Plan) -> list[MessageRow]:
                     at,
                 )
             )
+        for message_row_id, (_, _, address) in plan.readdressed.items():
+            ledger.readdress(db, message_row_id, address)
     ledger.requeue([m.id for m in plan.retrying])
     pending = plan.queued + plan.retrying
     return sorted(

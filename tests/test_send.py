@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import time
+from contextlib import closing
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -359,3 +360,38 @@ def test_a_stop_during_the_rate_wait_sends_no_further_letter(smtp_server, home):
         assert [ledger.get_message(m.id).status for m in messages] == ["sent", "queued", "queued"]
     finally:
         ledger.close()
+
+
+def test_retry_failed_after_set_email_goes_to_the_new_address(smtp_server, home, run):
+    """Issue 11 item 6: the old address refused the letter (550); the retry must not go there."""
+    write_smtp_home(home, smtp_server, councils=3)
+    old, new = address(2), "foi.requests@council-two.gov.uk"
+    smtp_server.inject("rcpt", reply="550 5.1.1 No such mailbox here", rcpt=old)
+    first = run("send", "r1", "--all", "--yes")
+    assert first.exit_code != 0 and "Failed: council-002: 550" in first.stdout
+    assert (
+        run("councils", "set-email", "council-002", new, "--source", "their reply").exit_code == 0
+    )
+
+    retry = run("send", "r1", "--yes", "--retry-failed")
+
+    assert retry.exit_code == 0, retry.output
+    assert f"council-002: retried at its new address {old} -> {new}" in retry.stdout
+    assert "Sent 1." in retry.stdout
+    rcpts = [e.detail for e in smtp_server.log if e.stage == "rcpt"]
+    assert rcpts.count(old) == 1 and rcpts[-1] == new
+    assert [m.rcpt_tos for m in smtp_server.messages][-1] == (new,)
+    assert smtp_server.messages[-1].message["To"].addresses[0].addr_spec == new
+    with closing(sqlite3.connect(home / "foi.sqlite")) as db:
+        (stored,) = db.execute(
+            "SELECT m.to_address, m.status FROM messages m JOIN requests q ON q.id = m.request_id"
+            " WHERE q.council_id = 'council-002'"
+        ).fetchall()
+    assert stored == (new, "sent")
+    draft = run("draft", "council-002", "--round", "r1")
+    assert f"To: Test Borough 002 <{new}>" in draft.stdout
+    (row,) = [
+        r for r in json.loads(run("status", "r1", "--json").stdout) if r["council"] == "council-002"
+    ]
+    assert row["status"] == "awaiting" or row["sent_on"] is not None
+    assert row["message_id"] == smtp_server.messages[-1].message["Message-ID"]
