@@ -310,7 +310,7 @@ def send(
                 click.confirm(f"Send {plan.to_send} letter(s)?", abort=True)
             chosen = rounds.open_transport(app.home, settings, transport)
             messages = rounds.commit_plan(ledger, plan)
-            report = _send_with_progress(ledger, settings, chosen, messages, rate)
+            report = _send_with_progress(ledger, settings, chosen, messages, rate, plan.prebuilt)
         finally:
             if ledger:
                 ledger.close()
@@ -325,7 +325,7 @@ def send(
         )
 
 
-def _send_with_progress(ledger, settings, transport, messages, rate):
+def _send_with_progress(ledger, settings, transport, messages, rate, prebuilt):
     import signal
 
     from foi_sender import rounds
@@ -360,6 +360,7 @@ def _send_with_progress(ledger, settings, transport, messages, rate):
                 should_stop=lambda: stop["asked"],
                 retries=settings.smtp.retries,
                 retry_delay=settings.smtp.retry_delay,
+                prebuilt=prebuilt,
             )
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -68,12 +68,15 @@ def stored_secret(env_var: str, keyring_service: str, user: str) -> tuple[str | 
         return None, "the keyring"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
+
+
 def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
     """One-line text that may end up in a mail header: no control characters, bounded length."""
     # \x85, \u2028 and \u2029 are line breaks to YAML and to str.splitlines() as well.
     if any(ch in value for ch in "\r\n\x00\x85\u2028\u2029"):
         raise InputError(f"{what} must be one line: it contains a line break or NUL")
-    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+    if _CONTROL.search(value):
         raise InputError(f"{what} contains a control character")
     if len(value) > max_length:
         raise InputError(f"{what} is {len(value)} characters long; the limit is {max_length}")

@@ -37,6 +37,7 @@ from smtp_server import (  # noqa: E402
 from foi_sender import rounds  # noqa: E402
 from foi_sender.config import load_settings  # noqa: E402
 from foi_sender.ledger import open_ledger  # noqa: E402
+from foi_sender.transport import build_message, prebuild  # noqa: E402
 
 pytest_plugins = ["smtp_server"]
 
@@ -395,3 +396,28 @@ def test_retry_failed_after_set_email_goes_to_the_new_address(smtp_server, home,
     ]
     assert row["status"] == "awaiting" or row["sent_on"] is not None
     assert row["message_id"] == smtp_server.messages[-1].message["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("UTC")),  # GMT
+        datetime(2026, 7, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC")),  # BST: 1 Aug in London
+        datetime(2025, 12, 25, 0, 0, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ],
+)
+def test_a_letter_built_once_carries_the_bytes_it_would_have_if_built_when_sent(when):
+    """Issue 15: the round builds each letter when planned and only sets its Date when it goes."""
+    from foi_sender.config import Requester
+
+    letter = dict(
+        requester=Requester("Siân Example", "sian@example.org", "Example Care Ltd"),
+        to_name="Cyngor Sir Ynys Môn",
+        to_address="foi@ynysmon.llyw.cymru",
+        subject="Freedom of Information request: placements – Cyngor Sir Ynys Môn",
+        body="Annwyl Swyddog,\n\nDate: this line is the body's, not a header.\n" + "é" * 200,
+        message_id="<foi.1@example.org>",
+        thread=("<foi.0@example.org>",),
+    )
+
+    assert prebuild(**letter).at(when) == build_message(**letter, when=when).as_bytes()
