@@ -667,7 +667,7 @@ def calendar() -> None:
 @pass_app
 def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
     """Write the deadlines of ROUND (or of every round) as an .ics file."""
-    from foi_sender.calendar_export import export_calendar
+    from foi_sender.calendar.ics import export_calendar
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
@@ -683,7 +683,7 @@ def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
 @pass_app
 def calendar_push(app: AppContext, round_name, url, user, alarm_days) -> None:
     """Create, update in place and cancel events in a CalDAV calendar."""
-    from foi_sender.calendar_export import push_deadlines
+    from foi_sender.calendar.caldav import push_deadlines
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days

@@ -1,8 +1,9 @@
-"""Deadline calendars as iCalendar bytes (DESIGN §5).
+"""Deadline events and their iCalendar bytes (DESIGN §5).
 
-Pure: the caller (the ledger) supplies the events and their SEQUENCE numbers; this module turns them
-into one VCALENDAR of all-day VEVENTs and writes it atomically. The ledger keeps, per event UID, the
-last `DeadlineEvent.fingerprint()` and raises the SEQUENCE when it changes.
+The events come from the requests' states; the ledger keeps, per event UID, the last
+`DeadlineEvent.fingerprint()` and raises the SEQUENCE when it changes. This module turns them into
+one VCALENDAR of all-day VEVENTs written atomically (`calendar export`), or into one resource per
+event for the CalDAV client above it (`calendar.caldav`, `calendar push`).
 
 icalendar is imported inside the functions: CLI start-up time is benchmarked.
 """
@@ -299,11 +300,7 @@ def calendar_name(round_name: str | None) -> str:
     return f"FOI deadlines: {round_name}" if round_name else "FOI deadlines"
 
 
-CALDAV_PASSWORD_ENV = "FOI_SENDER_CALDAV_PASSWORD"
-CALDAV_KEYRING_SERVICE = "foi-sender-caldav"
-
-
-def _events_with_sequences(home: Path, settings, round_name: str | None, then=None):
+def events_with_sequences(home: Path, settings, round_name: str | None, then=None):
     """The round's events with their SEQUENCEs; `then(pairs)`, if given, runs before the new
     SEQUENCEs are committed, so that when it fails (the .ics cannot be written) nothing is
     recorded and the next export raises them again."""
@@ -341,39 +338,4 @@ def export_calendar(home: Path, settings, round_name: str | None, path: Path, al
         )
         write_calendar(path, data)
 
-    return len(_events_with_sequences(home, settings, round_name, then=write))
-
-
-def push_deadlines(
-    home: Path, settings, round_name: str | None, url: str, user: str | None, alarm_days
-):
-    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines."""
-    from foi_sender.caldav_push import push_calendar
-    from foi_sender.config import now
-
-    pairs = _events_with_sequences(home, settings, round_name)
-    return push_calendar(
-        url,
-        pairs,
-        user=user,
-        password=caldav_password(user),
-        now=now(),
-        alarm_days=alarm_days,
-        name=calendar_name(round_name),
-    )
-
-
-def caldav_password(user: str | None) -> str | None:
-    """From FOI_SENDER_CALDAV_PASSWORD, else the keyring; None for a server that needs no login."""
-    from foi_sender.config import stored_secret
-
-    if user is None:
-        return None
-    password, _ = stored_secret(CALDAV_PASSWORD_ENV, CALDAV_KEYRING_SERVICE, user)
-    if not password:
-        raise InputError(
-            f"no CalDAV password for {user}: set {CALDAV_PASSWORD_ENV}, or store it with "
-            f"python -c \"import keyring; keyring.set_password('{CALDAV_KEYRING_SERVICE}', "
-            f"'{user}', input('password: '))\""
-        )
-    return password
+    return len(events_with_sequences(home, settings, round_name, then=write))
