@@ -242,6 +242,8 @@ def _request_events(state) -> list[DeadlineEvent]:
     name = request.council_name
     ref = f" (ref {state.reference})" if state.reference else ""
     hint = f"Round {request.round_name}, sent {state.sent_on.isoformat()}{ref}."
+    # In the summary too: a calendar shows little else, and one council is asked in many rounds.
+    of_round = f", round {request.round_name}"
 
     def event(kind, day, summary, description, cancelled) -> DeadlineEvent:
         return DeadlineEvent(
@@ -259,14 +261,14 @@ def _request_events(state) -> list[DeadlineEvent]:
         event(
             EventKind.REPLY_DUE,
             state.due,
-            f"FOI reply due: {name}",
+            f"FOI reply due: {name}{of_round}",
             f"{hint} If no reply comes: foi-sender chase {request.round_name}",
             state.answered,
         ),
         event(
             EventKind.LONG_OVERDUE,
             state.long_overdue_on,
-            f"FOI long overdue: {name}",
+            f"FOI long overdue: {name}{of_round}",
             f"{hint} 40 working days without a reply: consider complaining to the regulator.",
             state.answered,
         ),
@@ -277,7 +279,7 @@ def _request_events(state) -> list[DeadlineEvent]:
             event(
                 EventKind.REVIEW_WINDOW_CLOSES,
                 state.review_window_closes,
-                f"Last day to ask {name} for an internal review",
+                f"Last day to ask {name} for an internal review{of_round}",
                 f"{hint} Response of {state.response_on.isoformat()}: {outcome}.",
                 state.review_requested_on is not None,
             )
@@ -287,7 +289,7 @@ def _request_events(state) -> list[DeadlineEvent]:
             event(
                 EventKind.REVIEW_REPLY_DUE,
                 state.review_due,
-                f"Internal review due: {name}",
+                f"Internal review due: {name}{of_round}",
                 f"{hint} Review asked for on {state.review_requested_on.isoformat()}. If late: "
                 f"foi-sender review {request.round_name} {request.council_id} --resend",
                 state.review_answered_on is not None,
