@@ -230,12 +230,8 @@ class SmtpTransport:
         import yagmail
 
         s = self.settings
-        context = ssl.create_default_context()
-        if s.ca_file:
-            try:
-                context.load_verify_locations(cafile=s.ca_file)
-            except (OSError, ssl.SSLError) as exc:
-                raise TransportError(f"[smtp] ca_file {s.ca_file}: cannot load it ({exc})") from exc
+        # Only for TLS: loading the system's certificates costs more than sending a letter.
+        context = self._tls_context() if s.security != "none" else None
         extra = {"timeout": s.timeout}
         if s.security == "ssl":
             extra["context"] = context
@@ -283,6 +279,15 @@ class SmtpTransport:
                 ) from exc
             raise
         self._client = client
+
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if ca_file := self.settings.ca_file:
+            try:
+                context.load_verify_locations(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise TransportError(f"[smtp] ca_file {ca_file}: cannot load it ({exc})") from exc
+        return context
 
     def deliver(self, envelope_from: str, to_address: str, data: bytes) -> Delivery:
         smtp = self._client.smtp
