@@ -349,15 +349,16 @@ def send_messages(
                 report.stopped = True
                 break
             request = ledger.get_request_by_id(message.request_id)
-            built = (prebuilt or {}).get(message.message_id)
             # Built before the claim: a letter that cannot be built was certainly not sent.
-            letter = built or _prebuild_stored(settings, request, message)
+            built = (prebuilt or {}).get(message.message_id) or _prebuild_stored(
+                settings, request, message
+            )
             outcome, reply = _send_one(
                 ledger,
                 settings,
                 transport,
                 message,
-                letter,
+                built,
                 retries=retries,
                 retry_delay=retry_delay,
                 should_stop=should_stop,
@@ -423,7 +424,7 @@ def _send_one(
     settings,
     transport,
     message,
-    letter: Prebuilt,
+    built: Prebuilt,
     *,
     retries,
     retry_delay,
@@ -445,7 +446,7 @@ def _send_one(
                         f"{exc} (tried {retries + 1} times); nothing more was sent"
                     ) from exc
                 continue
-        data = letter.at(now())
+        data = built.at(now())
         attempt_id = ledger.claim(message.id, transport.name, now())
         if attempt_id is None:
             return "deferred", "another process took this letter"
