@@ -330,13 +330,19 @@ def diff_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 
 def test_set_email_copies_the_shipped_file_then_replaces(run, home):
-    result = run(
-        "councils", "set-email", "leicester", "foi@leicester.gov.uk", "--source", "their site"
-    )
+    args = ("councils", "set-email", "leicester", "foi@leicester.gov.uk", "--source", "their site")
+    refused = run(*args)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert "info.requests@leicester.gov.uk" in refused.stderr  # the address it would replace
+    assert not (home / "councils.yaml").exists()
+    result = run(*args, "--force")
     assert result.exit_code == 0, result.output
     target = home / "councils.yaml"
     assert "Copied the shipped registry" in result.stdout
-    assert f"leicester: foi_email = foi@leicester.gov.uk ({registry_file(home)})" in result.stdout
+    assert (
+        "leicester: foi_email info.requests@leicester.gov.uk -> foi@leicester.gov.uk "
+        f"({registry_file(home)})" in result.stdout
+    )
     shipped, written = SHIPPED.read_text("utf-8"), target.read_text("utf-8")
     header = shipped.split("\ncouncils:\n")[0]
     assert written.startswith(header + "\ncouncils:\n")  # comments and attribution kept
@@ -353,7 +359,9 @@ def test_set_email_copies_the_shipped_file_then_replaces(run, home):
         "their site",
     )
     # Second time: the home's file is edited, not copied again.
-    again = run("councils", "set-email", "coventry", "foi@coventry.gov.uk", "--source", "site")
+    again = run(
+        "councils", "set-email", "coventry", "foi@coventry.gov.uk", "--source", "site", "--force"
+    )
     assert again.exit_code == 0
     assert "Copied" not in again.stdout
     assert "foi_email: foi@leicester.gov.uk" in target.read_text("utf-8")
