@@ -37,8 +37,11 @@ def last_event(located: Located) -> EventRow:
     later = [
         m for m in letters if event.recorded_at is not None and m.created_at > event.recorded_at
     ]
-    if event.kind == "review_grounds" or later:
-        letter = later[-1] if later else letters[-1]
+    if event.kind == "review_grounds":
+        # Recorded with the review letter it was quoted in: it stands or falls with the letter.
+        later += [m for m in letters if m.kind == "internal_review"]
+    if later:
+        letter = later[-1]
         raise InputError(
             f"the last thing recorded for {name} is the {_letter_name(letter)} of "
             f"{letter.created_at.date()} ({letter.status}): letters are never un-sent, so "
