@@ -543,7 +543,7 @@ def _today():
     "exemptions",
     multiple=True,
     metavar="CODE",
-    help="An exemption cited, e.g. s40(2) (repeatable).",
+    help="An exemption cited, e.g. s40(2), 'section 43', reg12(5)(e) (repeatable).",
 )
 @click.option(
     "--file",

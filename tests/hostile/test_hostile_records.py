@@ -19,10 +19,11 @@ LONG_EXEMPTION = "section 40(2)(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)"
 
 CASES = {
     # id: (arguments, what the one error line must mention)
-    # validate before record: the bad value is refused, never committed then complained about
+    # class: validate before record (the bad value is refused, never committed then complained
+    # about)
     "extend-100-million-days": (("extend", "r1", "leicester", "--days", "100000000"), "260"),
     "extend-to-end-of-calendar": (("extend", "r1", "leicester", "--to", "9999-12-31"), "a year"),
-    # exemptions are codes, as the reply reader writes them
+    # class: legal content (exemptions are codes, as the reply reader writes them)
     "respond-exemption-not-one": (RESPOND + ("--exemption", "because we said so"), "exemption"),
     "respond-exemption-no-such-section": (RESPOND + ("--exemption", "section 99"), "21-44"),
     "respond-exemption-no-such-regulation": (RESPOND + ("--exemption", "reg 2(1)"), "10-13"),
@@ -31,10 +32,10 @@ CASES = {
         RESPOND + ("--exemption", "s40(2)", "--exemption", "s4O(2)"),
         "s4O",
     ),
-    # undo: nothing to undo yet, and never without a confirmation
+    # class: validate before record (undo: nothing to undo yet)
     "undo-nothing-recorded": (("undo", "r1", "leicester", "--yes"), "nothing to undo"),
     "undo-unknown-council": (("undo", "r1", "glasgow", "--yes"), "no request to 'glasgow'"),
-    # contradicting options
+    # class: option values (a pair that contradicts itself)
     "send-council-and-all": (("send", "r2", "--council", "glasgow", "--all", "--yes"), "not both"),
 }
 
@@ -51,6 +52,9 @@ def answered(hhome, run):
     result = run(*RESPOND, "--reference", "FOI-1", "--exemption", "s40(2)")
     assert result.exit_code == 0, result.output
     return hhome
+
+
+# class: validate before record: a second reply, undo and a broken request
 
 
 def test_second_different_reply_needs_replace(answered, run, snap, refused):
@@ -88,6 +92,9 @@ def test_extend_a_broken_request_is_refused(hhome, run, snap, refused):
     before = snap(hhome)
     line = refused(run("extend", "r1", "leicester", "--days", "5"), before, hhome, "unknown")
     assert "event 1 (clarification)" in line.stderr
+
+
+# class: legal content (FOIA s.8(1)(b): a request gives the applicant's real name)
 
 
 def digest(path: Path) -> str:
@@ -139,6 +146,9 @@ def test_blank_requester_in_foi_toml_sends_nothing(hhome, run, snap, refused, ol
     config.write_text(text.replace(old, new), encoding="utf-8")
     before = snap(hhome)
     refused(run("send", "r2", "--council", "glasgow", "--yes"), before, hhome, mentions)
+
+
+# class: option values (councils set-email)
 
 
 def test_set_email_over_an_address_needs_force(hhome, run, snap, refused):
