@@ -182,15 +182,21 @@ def councils_check(app: AppContext) -> None:
 @click.argument("council_id", metavar="ID")
 @click.argument("address")
 @click.option("--source", required=True, help="Where you found the address (kept in the file).")
+@click.option("--force", is_flag=True, help="Replace the address the council already has.")
 @pass_app
-def councils_set_email(app: AppContext, council_id: str, address: str, source: str) -> None:
+def councils_set_email(
+    app: AppContext, council_id: str, address: str, source: str, force: bool
+) -> None:
     """Record a council's verified FOI ADDRESS in the home's councils.yaml."""
     from foi_sender.registry import set_email
 
-    path, copied = set_email(app.home, council_id, address, source)
+    path, copied, old = set_email(app.home, council_id, address, source, force=force)
     if copied:
         click.echo(f"Copied the shipped registry to {path} (it now replaces the shipped one).")
-    click.echo(f"{council_id}: foi_email = {address} ({path})")
+    if old and old != address:
+        click.echo(f"{council_id}: foi_email {old} -> {address} ({path})")
+    else:
+        click.echo(f"{council_id}: foi_email = {address} ({path})")
 
 
 @cli.command()
@@ -305,6 +311,8 @@ def send(
     from foi_sender.errors import IncompleteRound, InputError
     from foi_sender.ledger import ledger_path, open_ledger
 
+    if council_ids and all_councils:
+        raise InputError("give --council ID ... or --all, not both")
     settings = app.settings
     with rounds.send_lock(app.home):
         ledger = open_ledger(app.home) if not dry_run or ledger_path(app.home).exists() else None
@@ -479,6 +487,7 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
 
     settings = app.settings if config_path(app.home).exists() else None
     states = round_states(app.home, settings, round_name)
+    warn_broken(states)
     if overdue:
         states = [s for s in states if s.status in ("overdue", "long_overdue", "review_overdue")]
     if as_json:
@@ -508,6 +517,22 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
     for s in states:
         counts[s.status] = counts.get(s.status, 0) + 1
     click.echo(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+    if counts.get("sending"):
+        click.echo(
+            f"Note: {counts['sending']} letter(s) `sending`: being sent now, or, if no foi-sender "
+            "is running, stopped mid-send; the next `send` marks them uncertain (sent again only "
+            "with --retry-uncertain).",
+            err=True,
+        )
+
+
+def warn_broken(states) -> None:
+    """Name every request whose dates cannot be worked out; the others are shown as usual."""
+    for s in states:
+        if s.broken:
+            click.echo(
+                f"Warning: {s.request.round_name}/{s.request.council_id}: {s.broken}", err=True
+            )
 
 
 def _short(day) -> str:
@@ -546,7 +571,7 @@ def _today():
     "exemptions",
     multiple=True,
     metavar="CODE",
-    help="An exemption cited, e.g. s40(2) (repeatable).",
+    help="An exemption cited, e.g. s40(2), 'section 43', reg12(5)(e) (repeatable).",
 )
 @click.option(
     "--file",
@@ -555,11 +580,26 @@ def _today():
     help="The reply (.eml/.txt/.pdf/.docx): read for missing facts, kept in the home.",
 )
 @click.option("--review", is_flag=True, help="This is the answer to the internal review.")
+@click.option(
+    "--replace", "replace_earlier", is_flag=True, help="Record it in place of the reply recorded."
+)
 @pass_app
 def respond(
-    app: AppContext, round_name, council_id, on, outcome, reference, exemptions, file, review
+    app: AppContext,
+    round_name,
+    council_id,
+    on,
+    outcome,
+    reference,
+    exemptions,
+    file,
+    review,
+    replace_earlier,
 ):
-    """Record a council's reply; with --file the council, date and outcome can come from it."""
+    """Record a council's reply; with --file the council, date and outcome can come from it.
+
+    The same reply given again is not recorded twice; a different one for a request that has
+    one needs --replace (or `foi-sender undo` first)."""
     from foi_sender.errors import InputError
     from foi_sender.lifecycle import open_request, record_response, respond_from_file
 
@@ -575,18 +615,20 @@ def respond(
             reference=reference,
             exemptions=tuple(exemptions),
             review=review,
+            replace_earlier=replace_earlier,
         )
-        council_id, on, outcome = recorded.council_id, recorded.on.isoformat(), recorded.outcome
-        review = review or recorded.review
+        council_id, day, outcome = recorded.council_id, recorded.on, recorded.outcome
+        review, done = review or recorded.review, recorded.recorded
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
     else:
         if not council_id or not on or not outcome:
             raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")
+        day = _day(on)
         with open_request(app.home, app.settings, round_name, council_id) as located:
-            record_response(
+            done = record_response(
                 located,
-                on=_day(on),
+                on=day,
                 outcome=outcome,
                 reference=reference,
                 exemptions=tuple(exemptions),
@@ -594,9 +636,11 @@ def respond(
                 home=app.home,
                 today=_today(),
                 review=review,
+                replace_earlier=replace_earlier,
             )
-    what = "review answer" if review else "response"
-    click.echo(f"{round_name}/{council_id}: {what} of {on} recorded ({outcome.replace('_', ' ')}).")
+    what = f"{'review answer' if review else 'response'} of {day.isoformat()}"
+    done_text = "recorded" if done else "already recorded, nothing changed"
+    click.echo(f"{round_name}/{council_id}: {what} {done_text} ({outcome.replace('_', ' ')}).")
 
 
 @cli.command()
@@ -667,10 +711,39 @@ def _print_due(app: AppContext, round_name: str, council_id: str) -> None:
 
     with open_request(app.home, app.settings, round_name, council_id) as located:
         state = located.state
-    click.echo(
-        f"{round_name}/{council_id}: reply now due {state.due.isoformat()} "
-        f"({state.days_left} working days left)."
-    )
+    if state.broken:
+        click.echo(f"Warning: {round_name}/{council_id}: {state.broken}", err=True)
+    elif state.due is not None:
+        click.echo(
+            f"{round_name}/{council_id}: reply now due {state.due.isoformat()} "
+            f"({state.days_left} working days left)."
+        )
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def undo(app: AppContext, round_name, council_id, yes) -> None:
+    """Undo the last reply, clarification, extension or withdrawal recorded for a request.
+
+    It is kept in the ledger, marked undone. Letters are never un-sent: when a letter came after
+    the last event, nothing is undone."""
+    from foi_sender.errors import InputError
+    from foi_sender.lifecycle import open_request
+    from foi_sender.undo import describe, last_event, undo_event
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        event = last_event(located)
+        click.echo(f"{round_name}/{council_id}: the last event is the {describe(event)}.")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError("no terminal to confirm on: add --yes to undo it")
+            click.confirm("Undo it?", abort=True)
+        undo_event(located, event, _today())
+    click.echo(f"{round_name}/{council_id}: undone (the ledger keeps it, marked undone).")
+    _print_due(app, round_name, council_id)
 
 
 @cli.group()
@@ -695,7 +768,9 @@ def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
-    count = export_calendar(app.home, settings, round_name, output, days)
+    broken: list = []
+    count = export_calendar(app.home, settings, round_name, output, days, broken=broken)
+    warn_broken(broken)
     to_stdout = str(output) == "-"
     click.echo(
         f"Wrote {count} events to {'standard output' if to_stdout else output}.", err=to_stdout
@@ -714,7 +789,9 @@ def calendar_push(app: AppContext, round_name, url, user, alarm_days) -> None:
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
-    report = push_deadlines(app.home, settings, round_name, url, user, days)
+    broken: list = []
+    report = push_deadlines(app.home, settings, round_name, url, user, days, broken=broken)
+    warn_broken(broken)
     click.echo(
         f"{report.calendar_url}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -808,13 +885,21 @@ def review(
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def chase(app: AppContext, round_name, send, transport, yes) -> None:
-    """Remind every council past its reply due date (at most once a day each)."""
+    """Remind every council past its reply due date (at most once a day each).
+
+    Councils that cannot be chased (gone from councils.yaml, no address) are named and skipped;
+    the exit code is 1 only when there were some and none could be chased."""
+    from foi_sender.errors import IncompleteRound
     from foi_sender.followups import prepare_chase
 
     prepared = prepare_chase(app.home, app.settings, round_name)
     for note in prepared.notes:
         click.echo(f"Note: {note}", err=True)
+    for skipped in prepared.skipped:
+        click.echo(f"Skipped: {skipped}", err=True)
     if not prepared.followups:
+        if prepared.skipped:
+            raise IncompleteRound(f"no council could be chased ({len(prepared.skipped)} skipped)")
         click.echo("No council to chase.")
         return
     rows = [
@@ -869,6 +954,13 @@ def export(app: AppContext, round_name, fmt, output) -> None:
 
     settings = app.settings if config_path(app.home).exists() else None
     rows = dataset_rows(app.home, settings, round_name)
+    for row in rows:
+        if row["status"] == "broken":
+            click.echo(
+                f"Warning: {round_name}/{row['council']}: broken, its dates left empty "
+                f"(`foi-sender status {round_name}` names the bad event)",
+                err=True,
+            )
     text = render_dataset(rows, fmt)
     if output is None or str(output) == "-":
         click.echo(text, nl=False)

@@ -55,6 +55,7 @@ class Prepared:
     round_name: str
     followups: list[Followup] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # councils that could not be chased, why
 
 
 def read_grounds_file(path: Path) -> str:
@@ -77,8 +78,10 @@ def check_grounds(text: str) -> str:
     return text
 
 
-def _render(home: Path, settings: Settings, state: RequestState, template: str, view) -> Letter:
-    council = load_registry(home).get(state.request.council_id)
+def _render(
+    home: Path, settings: Settings, state: RequestState, template: str, view, council=None
+) -> Letter:
+    council = council or load_registry(home).get(state.request.council_id)
     return render(
         home,
         template,
@@ -97,9 +100,12 @@ def _state(
     ledger = read_ledger(home)
     try:
         located = locate(ledger, round_name, council_id, deadlines.today(), settings.extra_holidays)
-        return located.state, _seen(ledger, located.state, kind)
+        seen = _seen(ledger, located.state, kind)
     finally:
         ledger.close()
+    if located.state.broken:
+        raise InputError(f"{round_name}/{council_id}: {located.state.broken}")
+    return located.state, seen
 
 
 def _seen(ledger: Ledger, state: RequestState, kind: str) -> tuple[int, ...]:
@@ -199,7 +205,10 @@ def prepare_review_chaser(
 
 
 def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
-    """An overdue chaser for every council past its due date, at most one a day each."""
+    """An overdue chaser for every council past its due date, at most one a day each.
+
+    A council that cannot be chased (gone from the registry, say after a merger, or without an
+    address) is named in `skipped`, and the others are chased all the same."""
     ledger = open_ledger(home, create=False)
     try:
         found = ledger.require_round(round_name)
@@ -212,23 +221,41 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
         seen = {state.request.id: _seen(ledger, state, OVERDUE_CHASER) for state in states}
     finally:
         ledger.close()
+    registry = load_registry(home)
+    councils = {c.id: c for c in registry.councils}
     prepared = Prepared(round_name)
     for state in states:
+        council_id = state.request.council_id
+        if state.broken:
+            prepared.notes.append(f"{council_id}: not chased: {state.broken}")
+            continue
         if state.status not in CHASEABLE:
             continue
         if state.request.id in not_again:
-            prepared.notes.append(f"{state.request.council_id}: {not_again[state.request.id]}")
+            prepared.notes.append(f"{council_id}: {not_again[state.request.id]}")
             continue
-        letter = _render(home, settings, state, "overdue_chaser", request_view(state))
-        prepared.followups.append(
-            Followup(
-                state,
-                OVERDUE_CHASER,
-                letter,
-                (state.letter.message_id,),
-                seen=seen[state.request.id],
+        council = councils.get(council_id)
+        if council is None:
+            prepared.skipped.append(
+                f"{council_id}: not chased: no longer in {registry.path} (merged or removed?); "
+                "add it back, with its address, to chase it"
             )
-        )
+        elif not council.foi_email:
+            prepared.skipped.append(
+                f"{council_id}: not chased: no FOI address; add one with "
+                f"`foi-sender councils set-email {council_id} ADDRESS --source TEXT`"
+            )
+        else:
+            letter = _render(home, settings, state, "overdue_chaser", request_view(state), council)
+            prepared.followups.append(
+                Followup(
+                    state,
+                    OVERDUE_CHASER,
+                    letter,
+                    (state.letter.message_id,),
+                    seen=seen[state.request.id],
+                )
+            )
     return prepared
 
 

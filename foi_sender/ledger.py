@@ -119,9 +119,10 @@ class EventRow:
     id: int
     request_id: int
     kind: str
-    on_date: date
-    recorded_at: datetime
+    on_date: date | None
+    recorded_at: datetime | None
     data: dict
+    problem: str | None = None  # why the row cannot be read (then on_date and data are empty)
 
 
 def ledger_path(home: Path) -> Path:
@@ -409,10 +410,7 @@ class Ledger:
             " WHERE request_id = ? ORDER BY id",
             request_id,
         )
-        return [
-            EventRow(r[0], r[1], r[2], date.fromisoformat(r[3]), _dt(r[4]), json.loads(r[5]))
-            for r in rows
-        ]
+        return [_event(row) for row in rows]
 
     # calendar sequence numbers
     def calendar_sequence(self, db: sqlite3.Connection, uid: str, fingerprint: str) -> int:
@@ -614,6 +612,19 @@ def _ledger_error(path: Path, exc: sqlite3.Error) -> LedgerError:
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _event(row) -> EventRow:
+    """A row that cannot be read is returned with its problem rather than raised, so that one bad
+    row (a hand edit, a bug of an older release) names itself instead of failing every reader."""
+    try:
+        on_date, recorded_at = date.fromisoformat(row[3]), _dt(row[4])
+        data = json.loads(row[5])
+        if not isinstance(data, dict):
+            raise ValueError("its data is not a JSON object")
+    except (TypeError, ValueError) as exc:
+        return EventRow(row[0], row[1], str(row[2]), None, None, {}, f"unreadable row ({exc})")
+    return EventRow(row[0], row[1], row[2], on_date, recorded_at, data)
 
 
 def _message(row) -> MessageRow:

@@ -486,6 +486,8 @@ def request_view(state: RequestState | None) -> RequestView:
         review_requested_on=state.review_requested_on,
         review_due=state.review_due,
         review_days_late=state.review_days_late,
+        review_answered_on=state.review_answered_on,
+        review_outcome=state.review_outcome,
         review_letter=review.body if review else None,
         review_grounds=state.review_grounds,
     )

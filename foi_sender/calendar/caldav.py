@@ -280,12 +280,19 @@ __all__ = ["PushReport", "display_url", "push_calendar"]
 
 
 def push_deadlines(
-    home: Path, settings, round_name: str | None, url: str, user: str | None, alarm_days
+    home: Path,
+    settings,
+    round_name: str | None,
+    url: str,
+    user: str | None,
+    alarm_days,
+    broken: list | None = None,
 ) -> PushReport:
-    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines."""
+    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines; requests whose
+    dates cannot be worked out are added to `broken` (see ics.events_with_sequences)."""
     from foi_sender.config import now
 
-    pairs = events_with_sequences(home, settings, round_name)
+    pairs = events_with_sequences(home, settings, round_name, broken=broken)
     return push_calendar(
         url,
         pairs,

@@ -234,7 +234,12 @@ def deadline_events(states) -> list[DeadlineEvent]:
     An event that no longer applies (answered before the due date, withdrawn, review asked for)
     stays, cancelled, under the same UID, so an updating client removes it.
     """
-    return [event for state in states if state.sent_on for event in _request_events(state)]
+    return [
+        event
+        for state in states
+        if state.sent_on and not state.broken
+        for event in _request_events(state)
+    ]
 
 
 def _request_events(state) -> list[DeadlineEvent]:
@@ -302,10 +307,13 @@ def calendar_name(round_name: str | None) -> str:
     return f"FOI deadlines: {round_name}" if round_name else "FOI deadlines"
 
 
-def events_with_sequences(home: Path, settings, round_name: str | None, then=None):
+def events_with_sequences(
+    home: Path, settings, round_name: str | None, then=None, broken: list | None = None
+):
     """The round's events with their SEQUENCEs; `then(pairs)`, if given, runs before the new
     SEQUENCEs are committed, so that when it fails (the .ics cannot be written) nothing is
-    recorded and the next export raises them again."""
+    recorded and the next export raises them again. Requests whose dates cannot be worked out
+    have no events; they are added to `broken`, for the caller to name."""
     from foi_sender import deadlines
     from foi_sender.ledger import open_ledger
     from foi_sender.lifecycle import request_state
@@ -316,8 +324,15 @@ def events_with_sequences(home: Path, settings, round_name: str | None, then=Non
         today = deadlines.today()
         extra = settings.extra_holidays if settings else ()
         states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        if broken is not None:
+            broken.extend(s for s in states if s.broken)
         events = deadline_events(states)
         if not events:
+            if any(s.broken for s in states):
+                raise InputError(
+                    "no deadlines to put in a calendar: every sent request is "
+                    "broken (`foi-sender status` names the bad events)"
+                )
             raise InputError("no sent requests yet, so no deadlines to put in a calendar")
         with ledger.transaction() as db:
             pairs = [(e, ledger.calendar_sequence(db, e.uid, e.fingerprint())) for e in events]
@@ -328,7 +343,9 @@ def events_with_sequences(home: Path, settings, round_name: str | None, then=Non
         ledger.close()
 
 
-def export_calendar(home: Path, settings, round_name: str | None, path: Path, alarm_days) -> int:
+def export_calendar(
+    home: Path, settings, round_name: str | None, path: Path, alarm_days, broken=None
+) -> int:
     """Write the deadlines of one round (or all) to an .ics file; returns the number of events."""
     from foi_sender.config import now
 
@@ -340,4 +357,4 @@ def export_calendar(home: Path, settings, round_name: str | None, path: Path, al
         )
         write_calendar(path, data)
 
-    return len(events_with_sequences(home, settings, round_name, then=write))
+    return len(events_with_sequences(home, settings, round_name, then=write, broken=broken))
