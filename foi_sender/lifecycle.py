@@ -14,7 +14,7 @@ from pathlib import Path
 
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
-from foi_sender.errors import InputError
+from foi_sender.errors import FoiError, InputError
 from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger
 
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
@@ -272,8 +272,12 @@ def record_response(
     review: bool = False,
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
-) -> None:
-    """The council answered (or, with review=True, answered the internal review)."""
+    reply_text: str | None = None,
+) -> list:
+    """The council answered (or, with review=True, answered the internal review).
+
+    Returns the address proposals the reply file taught (see discovery.learn_from_reply).
+    """
     state = located.state
     _require_sent(state)
     _check_day(state, on, today, "the response date")
@@ -297,7 +301,7 @@ def record_response(
     kept = _keep_reply_file(home, state, file, on, review) if file else None
     if kept is None:
         _add_event(located, "review_response" if review else "response", on, data)
-        return
+        return []
     target, created = kept
     data["file"] = str(target.relative_to(home))
     try:
@@ -306,6 +310,22 @@ def record_response(
         if created:  # nothing refers to the copy: do not leave it behind
             target.unlink(missing_ok=True)
         raise
+    return _learn_addresses(located, home, file, data["file"], on, reply_text)
+
+
+def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
+    """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
+    from foi_sender.discovery import learn_from_reply
+    from foi_sender.registry import load_registry
+    from foi_sender.replies import read_reply
+
+    try:
+        council = load_registry(home).get(located.state.request.council_id)
+        if text is None:
+            text = read_reply(file).text
+        return learn_from_reply(located.ledger, council, text, on, kept)
+    except FoiError:
+        return []
 
 
 def _keep_reply_file(
@@ -455,6 +475,7 @@ class RecordedReply:
     reference: str | None
     exemptions: tuple[str, ...]
     review: bool = False  # recorded as the answer to the internal review
+    learned: tuple = ()  # address proposals the reply taught
 
 
 def respond_from_file(
@@ -499,7 +520,7 @@ def respond_from_file(
             raise InputError(f"{file}: cannot tell the outcome; give --outcome")
         chosen_ref = reference or facts.reference
         chosen_exemptions = exemptions or tuple(facts.exemptions)
-        record_response(
+        learned = record_response(
             located,
             on=chosen_on,
             outcome=chosen_outcome,
@@ -511,6 +532,7 @@ def respond_from_file(
             review=review,
             answers=facts.answers,
             numbers=facts.numbers,
+            reply_text=facts.text,
         )
     finally:
         ledger.close()
@@ -522,6 +544,7 @@ def respond_from_file(
         chosen_ref,
         chosen_exemptions,
         review,
+        tuple(learned),
     )
 
 

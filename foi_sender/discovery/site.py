@@ -1,0 +1,145 @@
+"""One council's site: from its homepage, best FOI-ish links first, on its own domain only."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from foi_sender.discovery.crawl import Fetcher, Unreachable
+from foi_sender.discovery.extract import FOI_WORDS, WAY_WORDS, Page, read_page, registrable_domain
+from foi_sender.discovery.rank import HIGH, Proposal, propose
+
+MAX_REDIRECTS = 5
+_STRONG = 3  # a link this good is followed even after the FOI page was found
+
+
+@dataclass
+class SiteResult:
+    council_id: str
+    outcome: str  # found, form only, blocked by robots.txt, unreachable (...), nothing found
+    proposals: list[Proposal] = field(default_factory=list)
+    moved_to: str | None = None  # the domain the homepage redirects to
+    pages: int = 0
+
+
+def link_rank(text: str, url: str) -> int:
+    """How strongly a link promises the FOI page: 0 means do not follow."""
+    path = urlsplit(url).path
+    if FOI_WORDS.search(text):
+        return 4 if "request" in text.lower() or "review" in text.lower() else 3
+    if FOI_WORDS.search(path):
+        return 3
+    if WAY_WORDS.search(text) or WAY_WORDS.search(path):
+        return 1
+    return 0
+
+
+async def crawl_site(fetcher: Fetcher, council_id: str, homepage: str) -> SiteResult:
+    """Never raises for the site's sake: every way a site can fail is an outcome."""
+    limits = fetcher.politeness
+    result = SiteResult(council_id, "nothing found")
+    domains = {registrable_domain(urlsplit(homepage).hostname or "")} - {None}
+    try:
+        start, page = await _homepage(fetcher, homepage, domains, result)
+    except Unreachable as exc:
+        result.outcome = f"unreachable ({exc})"
+        return result
+    except _Blocked:
+        result.outcome = "blocked by robots.txt"
+        return result
+    if page is None:
+        return result
+    visited_paths = {_path_key(start)}
+    queue: list[tuple[int, int, int, str, str]] = []  # (-rank, depth, order, url, link text)
+    order = 0
+    seen_pages: list[tuple[Page, str]] = []
+    current: tuple[Page, str, int] | None = (page, "", 0)
+    found_foi_page = False
+    blocked = 0
+    while current is not None:
+        page, link_text, depth = current
+        seen_pages.append((page, link_text))
+        found_foi_page = found_foi_page or (page.about_foi and bool(page.addresses))
+        if depth < limits.max_depth:
+            for link in page.links:
+                rank = link_rank(link.text, link.url)
+                key = _path_key(link.url)
+                if rank == 0 or key in visited_paths or not _on_site(link.url, domains):
+                    continue
+                visited_paths.add(key)  # one URL per path: a calendar's ?month=... cannot trap it
+                heapq.heappush(queue, (-rank, depth + 1, order, link.url, link.text))
+                order += 1
+        current = None
+        while queue and result.pages < limits.max_pages:
+            neg_rank, next_depth, _, url, text = heapq.heappop(queue)
+            if found_foi_page and -neg_rank < _STRONG:
+                continue
+            if not await fetcher.allowed(url):
+                blocked += 1
+                continue
+            try:
+                answer = await fetcher.get(url)
+            except Unreachable:
+                result.pages += 1
+                continue
+            result.pages += 1
+            if answer.location:
+                target = urljoin(url, answer.location).split("#", 1)[0]
+                if _on_site(target, domains) and _path_key(target) not in visited_paths:
+                    visited_paths.add(_path_key(target))
+                    heapq.heappush(queue, (neg_rank, next_depth, order, target, text))
+                    order += 1
+                continue
+            if answer.html is None:
+                continue
+            current = (read_page(answer.url, answer.html), text, next_depth)
+            break
+    result.proposals = propose(seen_pages, domains)
+    if any(p.kind == "foi" for p in result.proposals):
+        result.outcome = "found"
+    elif any(p.has_form and (p.about_foi or FOI_WORDS.search(t)) for p, t in seen_pages):
+        result.outcome = "form only"
+    elif blocked and not any(p.about_foi for p, _ in seen_pages):
+        result.outcome = "blocked by robots.txt"
+    return result
+
+
+class _Blocked(Exception):
+    pass
+
+
+async def _homepage(fetcher: Fetcher, url: str, domains: set[str], result: SiteResult):
+    """The homepage after its redirects; a redirect to another domain adds that domain."""
+    for _ in range(MAX_REDIRECTS + 1):
+        if not await fetcher.allowed(url):
+            raise _Blocked
+        answer = await fetcher.get(url)
+        result.pages += 1
+        if answer.location:
+            target = urljoin(url, answer.location)
+            domain = registrable_domain(urlsplit(target).hostname or "")
+            if urlsplit(target).scheme not in ("http", "https") or domain is None:
+                raise Unreachable(f"the homepage redirects to {target}")
+            if domain not in domains:
+                domains.add(domain)
+                result.moved_to = domain
+            url = target
+            continue
+        if answer.html is None:
+            raise Unreachable(answer.note or f"HTTP {answer.status}")
+        return url, read_page(url, answer.html)
+    raise Unreachable("too many redirects")
+
+
+def _on_site(url: str, domains: set[str]) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and registrable_domain(parts.hostname or "") in domains
+
+
+def _path_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/') or '/'}"
+
+
+__all__ = ["HIGH", "SiteResult", "crawl_site", "link_rank"]
