@@ -20,6 +20,7 @@ from foi_sender.ledger import open_ledger
 from foi_sender.registry import Council, load_registry, set_fields
 
 CACHE_DIR = Path("cache") / "pages"
+NONE: frozenset[str] = frozenset()
 
 __all__ = [
     "Candidate",
@@ -101,6 +102,7 @@ async def _discover_all(home, ledger, councils, email, concurrency, politeness, 
 
     agent = user_agent(email)
     limit = asyncio.Semaphore(concurrency)
+    rejected = store.rejected(ledger)
     outcomes: list[Outcome] = []
     async with open_client(politeness, agent, concurrency) as client:
         fetcher = Fetcher(client, politeness, agent, home / CACHE_DIR, config.now())
@@ -109,7 +111,9 @@ async def _discover_all(home, ledger, councils, email, concurrency, politeness, 
             async with limit:
                 try:
                     async with asyncio.timeout(politeness.council_timeout):
-                        result = await crawl_site(fetcher, council.id, council.homepage)
+                        result = await crawl_site(
+                            fetcher, council.id, council.homepage, rejected.get(council.id, NONE)
+                        )
                 except TimeoutError:
                     limit_s = f"{politeness.council_timeout:g} s"
                     result = SiteResult(council.id, f"unreachable (gave up after {limit_s})")
@@ -202,7 +206,8 @@ def accept(
         changes: dict[str, dict[str, str]] = {}
         for item in chosen:
             changes.setdefault(item.council_id, {})[item.field] = item.address
-            if item.field == "foi_email":
+        for item in chosen:
+            if item.field == "foi_email":  # after the addresses, as the shipped file has it
                 changes[item.council_id]["email_source"] = item.source
         path, copied = set_fields(home, changes)
         for item in chosen:

@@ -72,14 +72,16 @@ def score(found: Found, *, page_about_foi: bool, page_link_text: str) -> int:
     return max(1, min(100, points))
 
 
-def propose(pages: list[tuple[object, str]], domains: set[str]) -> list[Proposal]:
+def propose(
+    pages: list[tuple[object, str]], domains: set[str], rejected: frozenset[str] = frozenset()
+) -> list[Proposal]:
     """Proposals from (Page, the text of the link that led to it), best first, one per address
     and kind. Only FOI evidence counts: an address in a homepage footer is not proposed, and
     decoys are kept (ranked low) only beside a real proposal of the same kind."""
     best: dict[tuple[str, str], Proposal] = {}
     for page, link_text in pages:
         for found in page.addresses:
-            if not own_address(found.address, domains):
+            if found.address in rejected or not own_address(found.address, domains):
                 continue
             relevant = (
                 page.about_foi

@@ -35,7 +35,9 @@ def link_rank(text: str, url: str) -> int:
     return 0
 
 
-async def crawl_site(fetcher: Fetcher, council_id: str, homepage: str) -> SiteResult:
+async def crawl_site(
+    fetcher: Fetcher, council_id: str, homepage: str, rejected: frozenset[str] = frozenset()
+) -> SiteResult:
     """Never raises for the site's sake: every way a site can fail is an outcome."""
     limits = fetcher.politeness
     result = SiteResult(council_id, "nothing found")
@@ -95,7 +97,7 @@ async def crawl_site(fetcher: Fetcher, council_id: str, homepage: str) -> SiteRe
                 continue
             current = (read_page(answer.url, answer.html), text, next_depth)
             break
-    result.proposals = propose(seen_pages, domains)
+    result.proposals = propose(seen_pages, domains, rejected)
     if any(p.kind == "foi" for p in result.proposals):
         result.outcome = "found"
     elif any(p.has_form and (p.about_foi or FOI_WORDS.search(t)) for p, t in seen_pages):

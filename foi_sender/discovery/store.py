@@ -132,3 +132,13 @@ def forget(ledger: Ledger, council_id: str, kinds: tuple[str, ...]) -> None:
 def waiting(ledger: Ledger) -> set[str]:
     rows = ledger.db.execute("SELECT DISTINCT council_id FROM address_candidates").fetchall()
     return {row[0] for row in rows}
+
+
+def rejected(ledger: Ledger) -> dict[str, frozenset[str]]:
+    """The addresses the user rejected, by council."""
+    found: dict[str, set[str]] = {}
+    for council_id, address in ledger.db.execute(
+        "SELECT council_id, address FROM address_rejections"
+    ).fetchall():
+        found.setdefault(council_id, set()).add(address)
+    return {k: frozenset(v) for k, v in found.items()}

@@ -21,7 +21,7 @@ class Route:
     content_type: str = "text/html; charset=utf-8"
     location: str | None = None
     delay: float = 0.0  # seconds before answering
-    size: int = 0  # a generated body of this many bytes (the 5 MB page)
+    size: int = 0  # a generated body of this many bytes (the 5 MB page), ending with `body`
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay)
         body = route.body or b""
-        length = route.size or len(body)
+        length = route.size + len(body) if route.size else len(body)
         self.send_response(route.status)
         self.send_header("Content-Type", route.content_type)
         self.send_header("Content-Length", str(length))
@@ -91,8 +91,7 @@ class _Handler(BaseHTTPRequestHandler):
                     piece = chunk[: route.size - sent]
                     self.wfile.write(piece)
                     sent += len(piece)
-            else:
-                self.wfile.write(body)
+            self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client stopped reading: the cap worked
 

@@ -191,7 +191,8 @@ request-123456-abcd1234@whatdotheyknow.com; we reply to them there.</p>
             )
         ),
         "/your-council/transparency/freedom-of-information/disclosure-log": Route(
-            None, size=5 * 1024 * 1024
+            b"<p>Send requests to late.foi@exampleshire.gov.uk</p></body></html>",
+            size=5 * 1024 * 1024,
         ),
         "/documents/foi-policy.pdf": Route(
             b"%PDF-1.4 pdf.only@exampleshire.gov.uk", content_type="application/pdf"
