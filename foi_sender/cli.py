@@ -741,6 +741,11 @@ def respond(
         review = review or recorded.review
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
+        for learned in recorded.learned:
+            click.echo(
+                f"Proposed {learned.kind} address {learned.address} for {council_id}, from the "
+                f"reply (`foi-sender councils candidates {council_id}`)."
+            )
     else:
         if not council_id or not on or not outcome:
             raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")

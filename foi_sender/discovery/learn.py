@@ -14,10 +14,10 @@ from foi_sender.discovery.store import Candidate
 _ADDRESS = re.compile(r"(?<![\w.+-])[\w.%+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}\b", re.I)
 # The reply names the address for requests, not just mentions it.
 _FOR_REQUESTS = re.compile(
-    r"(?:freedom[ ]+of[ ]+information|\bfoi(?:sa)?\b|information)[ ]+"
-    r"(?:requests?|team|officer|unit)"
-    r"|information[ ]+governance|(?:future|further|new|any[ ]+other)[ ]+requests?"
-    r"|(?:send|submit|make|direct)[ ]+(?:\w+[ ]+){0,3}requests?",
+    r"(?:(?:freedom[ ]+of[ ]+information|\bfoi(?:sa)?\b|information)[ ]+"
+    r"(?:requests?|team|officer|unit)|information[ ]+governance"
+    r"|(?:future|further|new|any[ ]+other)[ ]+requests?"
+    r"|(?:send|submit|make|direct)[ ]+(?:\w+[ ]+){0,3}requests?)\b",
     re.I,
 )
 _WINDOW_LINES = 5
@@ -64,7 +64,7 @@ def _named(text: str) -> list[tuple[str, str, str]]:
         start = max(last_address_line, number - _WINDOW_LINES, 0)
         before = [row.strip() for row in lines[start:number] if row.strip()]
         window = " ".join([*before, line[: matches[-1].start()]])
-        evidence = " ".join([*before[-2:], line.strip()])[-300:]
+        evidence = " ".join([*before, line.strip()])[-300:]
         for match in matches:
             address = match.group(0).lower().strip(".")
             if REVIEW_WORDS.search(window):
