@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
+import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from foi_sender.config import atomic_write
-
 MAX_BYTES = 2 * 1024 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CACHE_AGE = timedelta(days=1)
+_TMP = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -177,11 +178,16 @@ class Fetcher:
             "html": response.html,
             "note": response.note,
         }
+        # Renamed into place, so a reader never sees half a page; not fsynced (unlike the
+        # ledger): a page lost in a crash only costs a fetch, and a sync per page would stall
+        # every other council's crawl.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_TMP)}.tmp")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps(data).encode("utf-8"))
+            tmp.write_bytes(json.dumps(data).encode("utf-8"))
+            os.replace(tmp, path)
         except OSError:
-            pass  # a cache that cannot be written only costs a fetch next time
+            tmp.unlink(missing_ok=True)  # a cache that cannot be written costs a fetch next time
 
 
 class _Host:
