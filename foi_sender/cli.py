@@ -724,6 +724,7 @@ def respond(
     from foi_sender.errors import InputError
     from foi_sender.lifecycle import open_request, record_response, respond_from_file
 
+    learned = ()
     if file is not None:
         recorded = respond_from_file(
             app.home,
@@ -741,11 +742,7 @@ def respond(
         review = review or recorded.review
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
-        for learned in recorded.learned:
-            click.echo(
-                f"Proposed {learned.kind} address {learned.address} for {council_id}, from the "
-                f"reply (`foi-sender councils candidates {council_id}`)."
-            )
+        learned = recorded.learned
     else:
         if not council_id or not on or not outcome:
             raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")
@@ -763,6 +760,11 @@ def respond(
             )
     what = "review answer" if review else "response"
     click.echo(f"{round_name}/{council_id}: {what} of {on} recorded ({outcome.replace('_', ' ')}).")
+    for proposal in learned:
+        click.echo(
+            f"Proposed {proposal.kind} address {proposal.address} for {council_id}, from the "
+            f"reply (`foi-sender councils candidates {council_id}`)."
+        )
 
 
 @cli.command()
