@@ -55,7 +55,6 @@ class Fetcher:
         self.cache_dir = cache_dir
         self.now = now
         self._hosts: dict[str, _Host] = {}
-        self.requests = 0
 
     async def robots(self, url: str):
         """The host's parsed robots.txt (an empty one when it has none)."""
@@ -102,7 +101,6 @@ class Fetcher:
     async def _fetch(self, url: str, text: bool) -> Response:
         import httpx
 
-        self.requests += 1
         try:
             async with asyncio.timeout(self.politeness.request_timeout):
                 async with self.client.stream("GET", url) as reply:

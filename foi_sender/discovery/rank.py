@@ -20,7 +20,6 @@ _DECOY_LOCAL = re.compile(
     re.I,
 )
 _PERSONAL_CONTEXT = re.compile(r"\bcllr\b|councillor|mayor|press office|media enquiries", re.I)
-HIGH = 60  # a score from which a proposal reads as the council's FOI address
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 from foi_sender.discovery.crawl import Fetcher, Unreachable
 from foi_sender.discovery.extract import FOI_WORDS, WAY_WORDS, Page, read_page, registrable_domain
-from foi_sender.discovery.rank import HIGH, Proposal, propose
+from foi_sender.discovery.rank import Proposal, propose
 
 MAX_REDIRECTS = 5
 _STRONG = 3  # a link this good is followed even after the FOI page was found
@@ -39,7 +39,6 @@ async def crawl_site(
     fetcher: Fetcher, council_id: str, homepage: str, rejected: frozenset[str] = frozenset()
 ) -> SiteResult:
     """Never raises for the site's sake: every way a site can fail is an outcome."""
-    limits = fetcher.politeness
     result = SiteResult(council_id, "nothing found")
     domains = {registrable_domain(urlsplit(homepage).hostname or "")} - {None}
     try:
@@ -50,61 +49,69 @@ async def crawl_site(
     except _Blocked:
         result.outcome = "blocked by robots.txt"
         return result
-    if page is None:
-        return result
-    visited_paths = {_path_key(start)}
-    queue: list[tuple[int, int, int, str, str]] = []  # (-rank, depth, order, url, link text)
-    order = 0
-    seen_pages: list[tuple[Page, str]] = []
-    current: tuple[Page, str, int] | None = (page, "", 0)
-    found_foi_page = False
-    blocked = 0
-    while current is not None:
-        page, link_text, depth = current
-        seen_pages.append((page, link_text))
-        found_foi_page = found_foi_page or (page.about_foi and bool(page.addresses))
-        if depth < limits.max_depth:
-            for link in page.links:
-                rank = link_rank(link.text, link.url)
-                key = _path_key(link.url)
-                if rank == 0 or key in visited_paths or not _on_site(link.url, domains):
-                    continue
-                visited_paths.add(key)  # one URL per path: a calendar's ?month=... cannot trap it
-                heapq.heappush(queue, (-rank, depth + 1, order, link.url, link.text))
-                order += 1
-        current = None
-        while queue and result.pages < limits.max_pages:
-            neg_rank, next_depth, _, url, text = heapq.heappop(queue)
-            if found_foi_page and -neg_rank < _STRONG:
-                continue
-            if not await fetcher.allowed(url):
-                blocked += 1
-                continue
-            try:
-                answer = await fetcher.get(url)
-            except Unreachable:
-                result.pages += 1
-                continue
-            result.pages += 1
-            if answer.location:
-                target = urljoin(url, answer.location).split("#", 1)[0]
-                if _on_site(target, domains) and _path_key(target) not in visited_paths:
-                    visited_paths.add(_path_key(target))
-                    heapq.heappush(queue, (neg_rank, next_depth, order, target, text))
-                    order += 1
-                continue
-            if answer.html is None:
-                continue
-            current = (read_page(answer.url, answer.html), text, next_depth)
-            break
-    result.proposals = propose(seen_pages, domains, rejected)
+    crawl = _Crawl(fetcher, domains, result, start)
+    await crawl.run(page)
+    result.proposals = propose(crawl.seen, domains, rejected)
     if any(p.kind == "foi" for p in result.proposals):
         result.outcome = "found"
-    elif any(p.has_form and (p.about_foi or FOI_WORDS.search(t)) for p, t in seen_pages):
+    elif any(p.has_form and (p.about_foi or FOI_WORDS.search(t)) for p, t in crawl.seen):
         result.outcome = "form only"
-    elif blocked and not any(p.about_foi for p, _ in seen_pages):
+    elif crawl.blocked and not any(p.about_foi for p, _ in crawl.seen):
         result.outcome = "blocked by robots.txt"
     return result
+
+
+class _Crawl:
+    """Best-first over FOI-ish links: (-rank, depth, order, url, link text) in a heap."""
+
+    def __init__(self, fetcher: Fetcher, domains: set[str], result: SiteResult, start: str):
+        self.fetcher, self.domains, self.result = fetcher, domains, result
+        self.limits = fetcher.politeness
+        self.visited = {_path_key(start)}
+        self.queue: list[tuple[int, int, int, str, str]] = []
+        self.order = 0
+        self.seen: list[tuple[Page, str]] = []  # each page read, and the link text that led there
+        self.found_foi_page = False
+        self.blocked = 0
+
+    async def run(self, homepage: Page) -> None:
+        current: tuple[Page, str, int] | None = (homepage, "", 0)
+        while current is not None:
+            page, link_text, depth = current
+            self.seen.append((page, link_text))
+            self.found_foi_page = self.found_foi_page or (page.about_foi and bool(page.addresses))
+            if depth < self.limits.max_depth:
+                for link in page.links:
+                    self._push(link_rank(link.text, link.url), depth + 1, link.url, link.text)
+            current = await self._next()
+
+    def _push(self, rank: int, depth: int, url: str, text: str) -> None:
+        key = _path_key(url)
+        if rank == 0 or key in self.visited or not _on_site(url, self.domains):
+            return
+        self.visited.add(key)  # one URL per path: a calendar's ?month=... cannot trap it
+        heapq.heappush(self.queue, (-rank, depth, self.order, url, text))
+        self.order += 1
+
+    async def _next(self) -> tuple[Page, str, int] | None:
+        """The next page worth reading, within the page budget; None when there is none."""
+        while self.queue and self.result.pages < self.limits.max_pages:
+            neg_rank, depth, _, url, text = heapq.heappop(self.queue)
+            if self.found_foi_page and -neg_rank < _STRONG:
+                continue
+            if not await self.fetcher.allowed(url):
+                self.blocked += 1
+                continue
+            self.result.pages += 1
+            try:
+                answer = await self.fetcher.get(url)
+            except Unreachable:
+                continue
+            if answer.location:  # on-site redirects only (/foi -> /foi/)
+                self._push(-neg_rank, depth, urljoin(url, answer.location).split("#", 1)[0], text)
+            elif answer.html is not None:
+                return read_page(answer.url, answer.html), text, depth
+        return None
 
 
 class _Blocked(Exception):
@@ -142,6 +149,3 @@ def _on_site(url: str, domains: set[str]) -> bool:
 def _path_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/') or '/'}"
-
-
-__all__ = ["HIGH", "SiteResult", "crawl_site", "link_rank"]
