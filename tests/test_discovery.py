@@ -196,6 +196,8 @@ def test_pages_per_council_and_no_link_trap(crawled):
             pages[site] += 1
     assert max(pages.values()) <= 8, pages
     assert not [h for h in hits if "calendar" in h.path]
+    board = [h.path for h in hits if "/board/" in h.path]
+    assert board == ["/council-and-government/access-to-information/board/2026-01"]
 
 
 def test_user_agent_names_the_tool_and_the_requester(crawled):

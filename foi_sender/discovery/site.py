@@ -29,7 +29,7 @@ def link_rank(text: str, url: str) -> int:
     if FOI_WORDS.search(text):
         return 4 if "request" in text.lower() or "review" in text.lower() else 3
     if FOI_WORDS.search(path):
-        return 3
+        return 2  # "Next month" under /freedom-of-information/calendar/... is not a promise
     if WAY_WORDS.search(text) or WAY_WORDS.search(path):
         return 1
     return 0

@@ -236,6 +236,7 @@ def glenmorach() -> dict[str, Route]:
     """Scottish wording (FOISA, 'request for review') behind Cloudflare email protection."""
     site, domain = "Glenmorach Council", "glenmorach.gov.uk"
     return {
+        **_board_calendar(site, domain),
         "/": _html(
             page(
                 site,
@@ -252,7 +253,9 @@ def glenmorach() -> dict[str, Route]:
                 """
 <p>The Freedom of Information (Scotland) Act 2002 gives you the right to ask for any information
 we hold. <a href="/council-and-government/access-to-information/foisa-requests">Make an FOI
-request</a>.</p>""",
+request</a>.</p>
+<p><a href="/council-and-government/access-to-information/board/2026-01">Information governance
+board: meetings calendar</a></p>""",
                 [("Council and government", "/council-and-government")],
                 domain=domain,
             )
@@ -274,6 +277,23 @@ You may then appeal to the Scottish Information Commissioner.</p>""".format(
                 domain=domain,
             )
         ),
+    }
+
+
+def _board_calendar(site: str, domain: str) -> dict[str, Route]:
+    """A link trap: every month links the next one, for years."""
+    base = "/council-and-government/access-to-information/board"
+    months = [f"{year}-{month:02d}" for year in range(2026, 2030) for month in range(1, 13)]
+    return {
+        f"{base}/{month}": _html(
+            page(
+                site,
+                f"Board meetings {month}",
+                f'<p>No meetings.</p><p><a href="{base}/{after}">Next month</a></p>',
+                domain=domain,
+            )
+        )
+        for month, after in zip(months, months[1:], strict=False)
     }
 
 
