@@ -257,3 +257,10 @@ def test_mailto_label_entities_and_no_link_from_scripts():
     assert [(f.address, f.via) for f in page.addresses] == [("foi@northby.gov.uk", "mailto")]
     assert "our team" in page.addresses[0].context
     assert [link.url for link in page.links] == ["http://www.northby.gov.uk/foi"]
+
+
+def test_candidates_before_any_discovery_is_empty_and_creates_nothing(home, run):
+    result = run("councils", "candidates")
+    assert result.exit_code == 0 and result.stdout == "0 proposal(s) for 0 council(s)\n"
+    assert not (home / "foi.sqlite").exists()
+    assert run("councils", "candidates", "nosuch").exit_code == 2

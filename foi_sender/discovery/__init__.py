@@ -16,7 +16,7 @@ from foi_sender.discovery import store
 from foi_sender.discovery.learn import learn_from_reply
 from foi_sender.discovery.store import Candidate
 from foi_sender.errors import InputError
-from foi_sender.ledger import open_ledger
+from foi_sender.ledger import ledger_path, open_ledger
 from foi_sender.registry import Council, load_registry, set_fields
 
 CACHE_DIR = Path("cache") / "pages"
@@ -147,7 +147,9 @@ def list_candidates(home: Path, council_ids: tuple[str, ...] = ()) -> list[Candi
     registry = load_registry(home)
     for council_id in council_ids:
         registry.get(council_id)
-    ledger = open_ledger(home)
+    if not ledger_path(home).exists():
+        return []  # nothing discovered yet; looking creates no ledger
+    ledger = open_ledger(home, create=False)
     try:
         return store.candidates(ledger, council_ids)
     finally:
@@ -156,8 +158,6 @@ def list_candidates(home: Path, council_ids: tuple[str, ...] = ()) -> list[Candi
 
 def discovery_state(home: Path) -> tuple[set[str], dict]:
     """Councils with a proposal waiting, and each council's last discovery outcome."""
-    from foi_sender.ledger import ledger_path
-
     if not ledger_path(home).exists():
         return set(), {}
     ledger = open_ledger(home, create=False)
