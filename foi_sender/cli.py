@@ -232,14 +232,22 @@ def councils_discover(
         file=sys.stderr,
         item_show_func=lambda item: item,
     ) as bar:
-        outcomes = discover(
-            app.home,
-            chosen,
-            requester_email=email,
-            concurrency=concurrency,
-            politeness=politeness,
-            progress=lambda o: bar.update(1, f"{o.council_id}: {o.outcome}"),
-        )
+        try:
+            outcomes = discover(
+                app.home,
+                chosen,
+                requester_email=email,
+                concurrency=concurrency,
+                politeness=politeness,
+                progress=lambda o: bar.update(1, f"{o.council_id}: {o.outcome}"),
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                "\nThe councils finished so far are kept; the same command again goes on "
+                "(pages of the last day are not fetched again).",
+                err=True,
+            )
+            raise
     if as_json:
         emit_json([_outcome_json(o) for o in outcomes])
         return

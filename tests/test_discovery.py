@@ -40,6 +40,15 @@ def proxy():
         yield server
 
 
+def use_env(monkeypatch, env: dict) -> None:
+    """The environment of `invoke`, for tests that call the core directly."""
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+
+
 def invoke(home: Path, env: dict, *args: str):
     return CliRunner().invoke(cli, ["--home", str(home), *args], env=env)
 
@@ -171,6 +180,24 @@ def test_robots_txt_first_and_obeyed(crawled):
     ]
 
 
+def test_a_site_closed_to_crawlers_is_only_asked_for_robots_txt(crawled):
+    _, _, _, hits = crawled
+    assert [h.path for h in hits if h.host == "www.closedford.gov.uk"] == ["/robots.txt"]
+
+
+def test_a_council_that_takes_too_long_is_given_up(site_home, monkeypatch):
+    from foi_sender import discovery
+    from foi_sender.discovery.crawl import Politeness
+
+    home, env = site_home
+    use_env(monkeypatch, env)
+    chosen = discovery.choose_councils(home, ("slowford",), False, False)
+    shutil.rmtree(home / "cache")
+    limits = Politeness(gap=0.05, request_timeout=5, council_timeout=0.4)
+    [outcome] = discovery.discover(home, chosen, requester_email=None, politeness=limits)
+    assert outcome.outcome == "unreachable (gave up after 0.4 s)"
+
+
 def test_spacing_per_host_and_crawl_delay(crawled):
     _, _, _, hits = crawled
     times = defaultdict(list)
@@ -248,10 +275,7 @@ def test_an_interrupted_run_keeps_what_it_found(site_home, proxy, monkeypatch):
     from foi_sender.discovery.crawl import Politeness
 
     home, env = site_home
-    for name, value in env.items():
-        monkeypatch.delenv(name, raising=False) if value is None else monkeypatch.setenv(
-            name, value
-        )
+    use_env(monkeypatch, env)
     monkeypatch.setenv("FOI_SENDER_NOW", "2026-03-05T10:00:00+00:00")
     (home / "foi.sqlite").unlink()
     shutil.rmtree(home / "cache")

@@ -354,6 +354,14 @@ def highcombe() -> dict[str, Route]:
     }
 
 
+def closedford() -> dict[str, Route]:
+    """robots.txt turns every crawler away."""
+    return {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /\n", content_type="text/plain"),
+        "/": _html(page("Closedford Council", "Closedford Council", "<p>Welcome</p>")),
+    }
+
+
 def ashvale() -> dict[str, Route]:
     """A Crawl-delay in robots.txt, longer than the configured gap."""
     site, domain = "Ashvale Council", "ashvale.gov.uk"
@@ -471,6 +479,7 @@ SITES = {
     "www.fernbridge.gov.uk": fernbridge,
     "www.highcombe.gov.uk": highcombe,
     "www.ashvale.gov.uk": ashvale,
+    "www.closedford.gov.uk": closedford,
     "www.oldtown.gov.uk": oldtown,
     "www.newtown-council.gov.uk": newtown,
     "www.shared-services.co.uk": shared_services,
@@ -498,6 +507,7 @@ COUNCILS = {
     ),
     "fernbridge": ("England", "http://www.fernbridge.gov.uk/", "form only", None, None),
     "highcombe": ("England", "http://www.highcombe.gov.uk/", "blocked by robots.txt", None, None),
+    "closedford": ("England", "http://www.closedford.gov.uk/", "blocked by robots.txt", None, None),
     "ashvale": (
         "England",
         "http://www.ashvale.gov.uk/",
