@@ -348,10 +348,9 @@ def set_fields(home: Path, changes: dict[str, dict[str, str]]) -> tuple[Path, bo
             problem = _field_problem(key, value)
             if problem:
                 raise InputError(f"{council.id}: {problem}")
-            text = json.dumps(value, ensure_ascii=False) if key == "email_source" else value
-            lines = _set_key(
-                lines, council.line, key, _yaml_scalar(text) if text == value else text
-            )
+            # Sources are always quoted, as set_email writes them; addresses only when needed.
+            text = json.dumps(value, ensure_ascii=False) if key == "email_source" else None
+            lines = _set_key(lines, council.line, key, text or _yaml_scalar(value))
     new_text = "".join(lines)
     try:
         _, problems = _read_root(target, _compose(new_text))
