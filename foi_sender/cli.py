@@ -61,6 +61,13 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.obj and ctx.obj.debug)
 
 
+def progress_bar(length: int, label: str):
+    """On stderr, so stdout stays clean for the table or JSON; each step shows its item."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, item_show_func=lambda item: item
+    )
+
+
 def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -226,12 +233,7 @@ def councils_discover(
     chosen = choose_councils(app.home, tuple(council_ids), missing, every)
     email = app.settings.requester.email if config_path(app.home).exists() else None
     politeness = Politeness(gap=gap, request_timeout=timeout)
-    with click.progressbar(
-        length=len(chosen),
-        label="Discovering",
-        file=sys.stderr,
-        item_show_func=lambda item: item,
-    ) as bar:
+    with progress_bar(len(chosen), "Discovering") as bar:
         try:
             outcomes = discover(
                 app.home,
@@ -537,12 +539,7 @@ def _send_with_progress(ledger, settings, transport, messages, rate):
 
     previous = signal.signal(signal.SIGINT, ask_to_stop)
     try:
-        with click.progressbar(
-            length=len(messages),
-            label="Sending",
-            file=sys.stderr,
-            item_show_func=lambda item: item,
-        ) as bar:
+        with progress_bar(len(messages), "Sending") as bar:
 
             def advance(council, outcome):
                 bar.update(1, f"{council}: {outcome}")

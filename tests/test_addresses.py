@@ -66,20 +66,24 @@ def test_a_learned_review_address_can_be_accepted(answered, run, home):
     assert candidates(run, "coventry") == []
 
 
-def test_learning_needs_the_council_domain_and_a_request_or_review_role(home):
+def learn(home: Path, council_id: str, reply: str) -> list:
     from datetime import date
 
     from foi_sender.discovery.learn import learn_from_reply
     from foi_sender.ledger import open_ledger
     from foi_sender.registry import load_registry
 
-    council = load_registry(home).get("birmingham")
-    text = (REPLIES / "birmingham-table.txt").read_text(encoding="utf-8")
+    council = load_registry(home).get(council_id)
+    text = (REPLIES / reply).read_text(encoding="utf-8")
     ledger = open_ledger(home)
     try:
-        learned = learn_from_reply(ledger, council, text, date(2025, 5, 1), "replies/x.txt")
+        return learn_from_reply(ledger, council, text, date(2025, 5, 1), "replies/x.txt")
     finally:
         ledger.close()
+
+
+def test_learning_needs_the_council_domain_and_a_request_or_review_role(home):
+    learned = learn(home, "birmingham", "birmingham-table.txt")
     # Not the placements contacts, not Coventry's framework hub: only the review address.
     assert [(c.kind, c.address) for c in learned] == [("review", "foi.reviews@birmingham.gov.uk")]
 
@@ -87,20 +91,7 @@ def test_learning_needs_the_council_domain_and_a_request_or_review_role(home):
 def test_addresses_of_other_councils_are_not_learned(home):
     """Charnwood's reply sends the requester to Leicestershire (foi@leics.gov.uk) and signs with
     its own address: recorded against Leicester, neither is Leicester's."""
-    from datetime import date
-
-    from foi_sender.discovery.learn import learn_from_reply
-    from foi_sender.ledger import open_ledger
-    from foi_sender.registry import load_registry
-
-    leicester = load_registry(home).get("leicester")
-    text = (REPLIES / "charnwood-redirect.txt").read_text(encoding="utf-8")
-    ledger = open_ledger(home)
-    try:
-        learned = learn_from_reply(ledger, leicester, text, date(2025, 5, 1), "replies/x.txt")
-    finally:
-        ledger.close()
-    assert learned == []
+    assert learn(home, "leicester", "charnwood-redirect.txt") == []
 
 
 # -- import ------------------------------------------------------------------------------------

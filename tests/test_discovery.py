@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -372,32 +373,34 @@ def test_discover_needs_a_choice(run):
     assert result.exit_code == 2 and "--missing or --all" in result.stderr
 
 
-def test_shipped_registry_accept_round_trips_byte_for_byte(home, run):
-    """Accepting into a home without councils.yaml copies the shipped one; every byte but the
-    new lines stays."""
-    from foi_sender.config import shipped_path
+def propose(home: Path, *candidate) -> None:
+    """A proposal put straight into the ledger, as discovery or a reply would."""
     from foi_sender.discovery import store
     from foi_sender.discovery.store import Candidate
     from foi_sender.ledger import open_ledger
 
     ledger = open_ledger(home)
-    found = __import__("datetime").date(2026, 3, 2)
-    store.add_candidates(
-        ledger,
-        [
-            Candidate(
-                "barnet",
-                "foi",
-                "foi@barnet.gov.uk",
-                90,
-                "site",
-                "https://www.barnet.gov.uk/foi",
-                "Email foi@barnet.gov.uk",
-                found,
-            ),
-        ],
+    try:
+        store.add_candidates(ledger, [Candidate(*candidate, date(2026, 3, 2))])
+    finally:
+        ledger.close()
+
+
+def test_shipped_registry_accept_round_trips_byte_for_byte(home, run):
+    """Accepting into a home without councils.yaml copies the shipped one; every byte but the
+    new lines stays."""
+    from foi_sender.config import shipped_path
+
+    propose(
+        home,
+        "barnet",
+        "foi",
+        "foi@barnet.gov.uk",
+        90,
+        "site",
+        "https://www.barnet.gov.uk/foi",
+        "Email foi@barnet.gov.uk",
     )
-    ledger.close()
     result = run("councils", "accept", "barnet")
     assert result.exit_code == 0, result.output
     assert "Copied the shipped registry" in result.stdout
@@ -414,30 +417,18 @@ def test_shipped_registry_accept_round_trips_byte_for_byte(home, run):
 
 
 def test_accept_keeps_crlf_line_endings(home, run):
-    from foi_sender.discovery import store
-    from foi_sender.discovery.store import Candidate
-    from foi_sender.ledger import open_ledger
-
     text = registry_yaml().replace("\n", "\r\n")
     (home / "councils.yaml").write_bytes(text.encode())
-    ledger = open_ledger(home)
-    found = __import__("datetime").date(2026, 3, 2)
-    store.add_candidates(
-        ledger,
-        [
-            Candidate(
-                "carnwyn",
-                "review",
-                "adolygiad@carnwyn.gov.uk",
-                80,
-                "reply",
-                "replies/r1/carnwyn.txt",
-                "Internal review: adolygiad@carnwyn.gov.uk",
-                found,
-            ),
-        ],
+    propose(
+        home,
+        "carnwyn",
+        "review",
+        "adolygiad@carnwyn.gov.uk",
+        80,
+        "reply",
+        "replies/r1/carnwyn.txt",
+        "Internal review: adolygiad@carnwyn.gov.uk",
     )
-    ledger.close()
     assert run("councils", "accept", "carnwyn").exit_code == 0
     data = (home / "councils.yaml").read_bytes()
     assert b"    review_email: adolygiad@carnwyn.gov.uk\r\n" in data
