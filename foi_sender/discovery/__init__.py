@@ -117,6 +117,8 @@ async def _discover_all(home, ledger, councils, email, concurrency, politeness, 
                 except TimeoutError:
                     limit_s = f"{politeness.council_timeout:g} s"
                     result = SiteResult(council.id, f"unreachable (gave up after {limit_s})")
+                except Exception as exc:  # one odd site must not end a run over 200 others
+                    result = SiteResult(council.id, f"failed ({type(exc).__name__}: {exc})")
             outcomes.append(_keep(ledger, result))
             progress(outcomes[-1])
 

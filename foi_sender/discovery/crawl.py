@@ -107,8 +107,10 @@ class Fetcher:
                     return await self._read(url, reply, text)
         except TimeoutError:
             raise Unreachable(f"no answer within {self.politeness.request_timeout:g} s") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise Unreachable(_reason(exc)) from None
+        except (UnicodeError, ValueError) as exc:  # a link httpx cannot even address
+            raise Unreachable(f"bad address ({exc})") from None
 
     async def _read(self, url: str, reply, text: bool) -> Response:
         if reply.is_redirect:

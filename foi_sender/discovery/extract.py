@@ -106,7 +106,12 @@ def read_page(url: str, html: str) -> Page:
 def _read_link(page: Page, found: dict[str, Found], base: str, node) -> None:
     href = (node.attributes.get("href") or "").strip()
     text = _squash(node.text())
-    scheme = urlsplit(href).scheme.lower()
+    try:
+        scheme = urlsplit(href).scheme.lower()
+        absolute = urljoin(base, href).split("#", 1)[0]
+    except ValueError:
+        return  # "http://[broken": no address, no link
+
     if scheme == "mailto":
         address = unquote(href[len("mailto:") :].split("?", 1)[0]).strip().lower()
         if plausible(address):
@@ -119,7 +124,6 @@ def _read_link(page: Page, found: dict[str, Found], base: str, node) -> None:
         return
     if scheme not in ("", "http", "https"):
         return  # javascript:, tel:, data:, ...
-    absolute = urljoin(base, href).split("#", 1)[0]
     page.links.append(Link(absolute, text or node.attributes.get("title") or ""))
     if FORM_WORDS.search(text) and FOI_WORDS.search(text + " " + absolute):
         page.has_form = True

@@ -460,7 +460,8 @@ def quietmere() -> dict[str, Route]:
                 site,
                 "Quietmere Council",
                 """
-<p>General enquiries: enquiries@quietmere.gov.uk</p>""",
+<p>General enquiries: enquiries@quietmere.gov.uk</p>
+<p><a href="http://[fe80::1/freedom-of-information">Freedom of information</a></p>""",
                 domain=domain,
             )
         ),
