@@ -68,6 +68,31 @@ def progress_bar(length: int, label: str):
     )
 
 
+class Amount(click.ParamType):
+    """A finite number of at least 0: `nan`, `inf` and negatives are refused as they are parsed,
+    before anything is sent or recorded (float() takes all three)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if number < 0:
+            self.fail(f"{value!r} is negative; give 0 or more", param, ctx)
+        return number
+
+
+AMOUNT = Amount()
+# -o FILE: `-` is standard output; a device, FIFO or symlink is written through, never replaced.
+OUTPUT_PATH = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+
+
 def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -455,9 +480,7 @@ def read_reply(path: Path, as_json: bool) -> None:
     "--dry-run", is_flag=True, help="Render, validate and show the plan; send and record nothing."
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--rate", type=click.FloatRange(min=0), help="At most N letters a minute (0: no limit)."
-)
+@click.option("--rate", type=AMOUNT, help="At most N letters a minute (0: no limit).")
 @click.option(
     "--retry-uncertain", is_flag=True, help="Send again letters whose delivery is unknown."
 )
@@ -678,10 +701,11 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
 
 
 def _short(day) -> str:
-    """`14 Apr`; the year is added only when it is not this year's."""
+    """`14 Apr` this year; any other year in full (`14 Apr 2026`), never as two ambiguous digits
+    (`31 Dec 99` could be 1999 or 9999)."""
     if day is None:
         return ""
-    return f"{day.day} {day:%b}" if day.year == _today().year else f"{day.day} {day:%b %y}"
+    return f"{day.day} {day:%b}" if day.year == _today().year else f"{day.day} {day:%b} {day.year}"
 
 
 OUTCOME_CHOICE = click.Choice(
@@ -857,8 +881,8 @@ def calendar() -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .ics file to write (replaced atomically).",
+    type=OUTPUT_PATH,
+    help="The .ics file to write (replaced atomically); - for standard output.",
 )
 @click.option("--alarm-days", type=click.IntRange(0, 60), help="Reminder N days before [foi.toml].")
 @pass_app
@@ -869,7 +893,10 @@ def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
     count = export_calendar(app.home, settings, round_name, output, days)
-    click.echo(f"Wrote {count} events to {output}.")
+    to_stdout = str(output) == "-"
+    click.echo(
+        f"Wrote {count} events to {'standard output' if to_stdout else output}.", err=to_stdout
+    )
 
 
 @calendar.command("push")
@@ -1028,8 +1055,8 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (atomically) instead of standard output.",
+    type=OUTPUT_PATH,
+    help="Write here (atomically) instead of standard output (-).",
 )
 @pass_app
 def export(app: AppContext, round_name, fmt, output) -> None:
@@ -1040,7 +1067,7 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     settings = app.settings if config_path(app.home).exists() else None
     rows = dataset_rows(app.home, settings, round_name)
     text = render_dataset(rows, fmt)
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
     write_dataset(output, text)

@@ -15,8 +15,8 @@ from foi_sender import __version__, config, deadlines
 from foi_sender.discovery import store
 from foi_sender.discovery.learn import learn_from_reply
 from foi_sender.discovery.store import Candidate
-from foi_sender.errors import InputError
-from foi_sender.ledger import ledger_path, open_ledger
+from foi_sender.errors import InputError, LedgerError
+from foi_sender.ledger import ledger_path, open_ledger, read_ledger
 from foi_sender.registry import Council, load_registry, set_fields
 
 CACHE_DIR = Path("cache") / "pages"
@@ -151,7 +151,7 @@ def list_candidates(home: Path, council_ids: tuple[str, ...] = ()) -> list[Candi
         registry.get(council_id)
     if not ledger_path(home).exists():
         return []  # nothing discovered yet; looking creates no ledger
-    ledger = open_ledger(home, create=False)
+    ledger = read_ledger(home)
     try:
         return store.candidates(ledger, council_ids)
     finally:
@@ -162,7 +162,10 @@ def discovery_state(home: Path) -> tuple[set[str], dict]:
     """Councils with a proposal waiting, and each council's last discovery outcome."""
     if not ledger_path(home).exists():
         return set(), {}
-    ledger = open_ledger(home, create=False)
+    try:
+        ledger = read_ledger(home)
+    except LedgerError:
+        return set(), {}  # the registry is still worth listing; commands that record will say why
     try:
         return store.waiting(ledger), store.outcomes(ledger)
     finally:
