@@ -277,7 +277,7 @@ def record_response(
 ) -> list:
     """The council answered (or, with review=True, answered the internal review).
 
-    Returns the address proposals the reply file taught (see discovery.learn_from_reply).
+    Returns the address proposals the reply file taught (see discovery.learn).
     """
     state = located.state
     _require_sent(state)
@@ -316,7 +316,7 @@ def record_response(
 
 def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
     """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
-    from foi_sender.discovery import learn_from_reply
+    from foi_sender.discovery.learn import learn_from_reply
     from foi_sender.registry import load_registry
     from foi_sender.replies import read_reply
 

@@ -1,5 +1,5 @@
 """Finding councils' FOI addresses: crawl their sites, keep proposals with evidence, accept or
-reject them into the home's councils.yaml, learn more from the councils' replies (DESIGN §8).
+reject them into the home's councils.yaml (DESIGN §8); learn.py learns from councils' replies.
 
 A use case above the registry and the ledger; httpx, selectolax and protego are imported only
 when a crawl runs.
@@ -11,9 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from foi_sender import __version__, config, deadlines
+from foi_sender import __version__, config
 from foi_sender.discovery import store
-from foi_sender.discovery.learn import learn_from_reply
 from foi_sender.discovery.store import Candidate
 from foi_sender.errors import InputError, LedgerError
 from foi_sender.ledger import ledger_path, open_ledger, read_ledger
@@ -27,7 +26,6 @@ __all__ = [
     "accept",
     "choose_councils",
     "discover",
-    "learn_from_reply",
     "list_candidates",
     "reject",
     "user_agent",
@@ -128,6 +126,8 @@ async def _discover_all(home, ledger, councils, email, concurrency, politeness, 
 
 
 def _keep(ledger, result) -> Outcome:
+    from foi_sender import deadlines
+
     now = config.now()
     found_on = deadlines.london_date(now)
     candidates = [
