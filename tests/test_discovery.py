@@ -442,3 +442,32 @@ def _no_real_proxy(monkeypatch):
         monkeypatch.delenv(var, raising=False)
         monkeypatch.delenv(var.lower(), raising=False)
     assert "HTTP_PROXY" not in os.environ
+
+
+def test_missing_crawls_only_councils_without_an_address(home, proxy):
+    registry = registry_yaml().replace(
+        "    homepage: http://www.carnwyn.gov.uk/\n",
+        "    homepage: http://www.carnwyn.gov.uk/\n    foi_email: foi@carnwyn.gov.uk\n"
+        "    email_source: their reply\n",
+    )
+    (home / "councils.yaml").write_text(registry, encoding="utf-8")
+    proxy.web.hits.clear()
+    env = proxied_env(proxy.url)
+    result = invoke(
+        home,
+        env,
+        "councils",
+        "discover",
+        "--missing",
+        "--json",
+        "--gap",
+        "0.05",
+        "--timeout",
+        str(TIMEOUT),
+        "--concurrency",
+        "12",
+    )
+    assert result.exit_code == 0, result.output
+    crawled = {row["council"] for row in json.loads(result.stdout)}
+    assert crawled == set(COUNCILS) - {"carnwyn"}
+    assert not [h for h in proxy.web.hits if h.host == "www.carnwyn.gov.uk"]
