@@ -256,11 +256,13 @@ def test_holding_pen_assign_ignore_and_confirm(imap_home):
     assert "Confirmed spring/nottingham: not held." in confirmed.stdout
     assert imap_home.status()["nottingham"]["unconfirmed"] is False
 
-    # `respond ... --outcome` confirms by correcting.
+    # `respond ... --outcome ... --replace` confirms by correcting.
     imap_home.server.append("INBOX", imap_home.mail("coventry-response-html"))
     imap_home("inbox", "fetch")
     assert imap_home.status()["coventry"]["unconfirmed"] is True
-    imap_home("respond", "spring", "coventry", "--on", "2025-05-07", "--outcome", "refused")
+    imap_home(
+        "respond", "spring", "coventry", "--on", "2025-05-07", "--outcome", "refused", "--replace"
+    )
     assert imap_home.status()["coventry"]["unconfirmed"] is False
     assert imap_home.status()["coventry"]["status"] == "refused"
 

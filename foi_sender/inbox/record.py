@@ -9,9 +9,9 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+import foi_sender.inbox.classify as kinds
 from foi_sender import deadlines
 from foi_sender.errors import InputError, ReplyError
-from foi_sender.inbox import classify as kinds
 from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Index, Match, match, match_bounce
 from foi_sender.ledger import Ledger
@@ -155,6 +155,7 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
                 diagnostic=found.diagnostic,
                 recipient=found.recipient,
                 source=key,
+                today=ctx.today,
             )
         return f"bounced {found.recipient or ''} ({found.status_code or 'no status'})".replace(
             "  ", " "
@@ -162,12 +163,14 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
     if kind == kinds.ACKNOWLEDGEMENT:
         due = _council_due(found.council_due)
         if not dry:
-            record_acknowledgement(located, on=on, reference=reference, council_due=due, source=key)
+            record_acknowledgement(
+                located, on=on, reference=reference, council_due=due, source=key, today=ctx.today
+            )
         said = f", says it will answer by {due}" if due else ""
         return f"acknowledged {on}" + (f", reference {reference}" if reference else "") + said
     if kind == kinds.CLARIFICATION:
         if not dry:
-            record_clarification_request(located, on=on, source=key)
+            record_clarification_request(located, on=on, source=key, today=ctx.today)
         return "asks for clarification: answer it, then `foi-sender clarify`"
     review = kind == kinds.REVIEW_RESPONSE
     request = located.state.request
