@@ -550,3 +550,20 @@ def test_an_answer_read_before_its_acknowledgement_is_matched_on_a_second_look(i
     )
     assert report["summary"] == {"recorded": 2} and report["moved"] == 2
     assert imap_home.sql("SELECT state FROM inbox_messages") == [("processed",), ("processed",)]
+
+
+def test_respond_with_the_outcome_read_confirms_it(imap_home):
+    imap_home.server.append("INBOX", imap_home.mail("coventry-response-html"))
+    imap_home("inbox", "fetch")
+    read = imap_home.status()["coventry"]
+    assert read["unconfirmed"] is True
+    args = ["--on", read["response_on"], "--outcome", read["outcome"]]
+    args += ["--reference", read["reference"]]
+    for code in read["exemptions"]:
+        args += ["--exemption", code]
+    imap_home("respond", "spring", "coventry", *args)
+    assert imap_home.status()["coventry"]["unconfirmed"] is False
+    assert imap_home.sql("SELECT kind FROM events ORDER BY id") == [
+        ("response",),
+        ("outcome_confirmed",),
+    ]
