@@ -298,7 +298,7 @@ def main() -> None:
             floors.append(floor)
             imports.append(took)
             rss_peak = max(rss_peak, rss)
-        summary = out.strip().splitlines()[-1] if out.strip() else ""
+        summary = next((x for x in out.splitlines() if " message(s): " in x), "")
         again, _, out2 = timed(
             [FOI, "inbox", "import", str(mbox)], {**env, "FOI_SENDER_HOME": str(fresh)}
         )

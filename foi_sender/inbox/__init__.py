@@ -158,7 +158,8 @@ class Run:
                 settled.append((row.id, outcome))
                 line = _line(ctx, row.id, loaded, outcome)
                 recorded = outcome.recorded
-                if outcome.state == "held":
+                if outcome.state == "held" and outcome.request_id is None:
+                    # Unmatched (not refused by the request): a later message may teach a match.
                     self._held.append((len(report.lines), row.id, loaded, self.home / row.path))
             if recorded and loaded.item.uid is not None:
                 to_move.append(loaded.item.uid)
