@@ -1331,12 +1331,13 @@ def inbox_pending(app: AppContext, as_json: bool) -> None:
 @click.argument("message", metavar="MSG", type=int)
 @click.argument("round_name", metavar="ROUND")
 @click.argument("council_id", metavar="COUNCIL")
+@click.option("--replace", is_flag=True, help="Its answer replaces the one recorded before.")
 @pass_app
-def inbox_assign(app: AppContext, message: int, round_name: str, council_id: str) -> None:
+def inbox_assign(app: AppContext, message: int, round_name: str, council_id: str, replace) -> None:
     """Record held message MSG as being about ROUND's request to COUNCIL."""
     from foi_sender import inbox as core
 
-    line = core.assign(app.home, app.settings, message, round_name, council_id)
+    line = core.assign(app.home, app.settings, message, round_name, council_id, replace=replace)
     click.echo(f"#{line.id} {line.kind} {line.council}: {line.result}")
 
 

@@ -567,3 +567,21 @@ def test_respond_with_the_outcome_read_confirms_it(imap_home):
         ("response",),
         ("outcome_confirmed",),
     ]
+
+
+def test_a_second_different_answer_is_held_until_assigned_with_replace(imap_home):
+    imap_home.server.append("INBOX", imap_home.mail("coventry-response-html"))
+    imap_home("inbox", "fetch")
+    second = (
+        imap_home.mail("coventry-response-html")
+        .replace(b"AM9PR06MB7441C2E0", b"AM9PR06MB7441FFFF")
+        .replace(b"FOI/25/0876", b"FOI/25/0999")
+    )
+    imap_home.server.append("INBOX", second)
+    line = json.loads(imap_home("inbox", "fetch", "--json").stdout)["messages"][0]
+    assert line["state"] == "held" and "already recorded" in line["result"]
+    refused = imap_home("inbox", "assign", str(line["id"]), "spring", "coventry", code=2)
+    assert "--replace" in refused.stderr
+    imap_home("inbox", "assign", str(line["id"]), "spring", "coventry", "--replace")
+    assert imap_home.status()["coventry"]["reference"] == "FOI/25/0999"
+    assert imap_home("inbox", "pending").stdout.startswith("Nothing held.")

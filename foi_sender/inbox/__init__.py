@@ -13,6 +13,7 @@ import email
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_context
 from datetime import date
 from email import policy
 from pathlib import Path
@@ -365,12 +366,15 @@ def _held(ledger: Ledger, message: int, verb: str) -> journal.InboxRow:
     return row
 
 
-def assign(home: Path, settings, message: int, round_name: str, council_id: str) -> Line:
-    """Settle a held message as being about ROUND's request to COUNCIL."""
+def assign(
+    home: Path, settings, message: int, round_name: str, council_id: str, *, replace: bool = False
+) -> Line:
+    """Settle a held message as being about ROUND's request to COUNCIL; `replace`: its answer
+    takes the place of one recorded before."""
     ledger = open_ledger(home, create=False)
     try:
         row = _held(ledger, message, "assign")
-        ctx = _context(home, settings, ledger, dry_run=False)
+        ctx = replace_context(_context(home, settings, ledger, dry_run=False), replace=replace)
         request = ledger.get_request(ledger.require_round(round_name).id, council_id)
         if request is None:
             raise InputError(f"round {round_name!r} has no request to {council_id!r}")

@@ -49,6 +49,7 @@ class Context:
     today: date
     extra: tuple
     dry_run: bool = False
+    replace: bool = False  # an answer may replace the one recorded before (`assign --replace`)
 
 
 def decide(
@@ -192,6 +193,7 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
             reference=None,
             exemptions=(),
             review=review,
+            replace_earlier=ctx.replace,
             facts=facts,
             source=key,
         )
