@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import ReplyError
+from ..errors import ReplyError
 
 SUPPORTED_SUFFIXES = (".txt", ".eml", ".pdf", ".docx")
 MAX_QUESTION = 5  # the request has five questions; answers are keyed 1..5
