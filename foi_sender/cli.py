@@ -218,7 +218,7 @@ def deadline(app: AppContext, received: str, regime: str, days: int, as_json: bo
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def read_reply(path: Path, as_json: bool) -> None:
-    """Show the facts found in a council's reply (.txt, .eml, .pdf, .docx); records nothing."""
+    """The facts in a council's reply (.txt .eml .pdf .docx .xlsx .odt); records nothing."""
     from foi_sender.replies import read_reply as read
 
     facts = read(path).as_json()

@@ -9,8 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from ..errors import ReplyError
-from .formats import docx_text, pdf_text, short
-from .text import cut_quoted, normalise
+from .formats import docx_text, odt_text, pdf_text, xlsx_text
+from .text import cut_quoted, normalise, short
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,9 @@ def read_mail(path: Path, data: bytes) -> Mail:
             ctype = part.get_content_type()
             name = (part.get_filename() or "").lower()
             is_attachment = part.get_content_disposition() == "attachment" or bool(name)
-            if ctype == "application/pdf" or name.endswith(".pdf"):
-                attached.append(_attachment_text(pdf_text, name, part))
-            elif ctype.endswith("wordprocessingml.document") or name.endswith(".docx"):
-                attached.append(_attachment_text(docx_text, name, part))
+            reader = _attachment_reader(ctype, name)
+            if reader is not None:
+                attached.append(_attachment_text(reader, name, part))
             elif ctype == "text/plain":
                 (attached if is_attachment else plain).append(_part_text(part))
             elif ctype == "text/html" and not is_attachment:
@@ -69,8 +68,23 @@ def read_mail(path: Path, data: bytes) -> Mail:
     return Mail(text, sender, tuple(ids), subject, sent_on)
 
 
+_ATTACHMENTS = (
+    ("application/pdf", ".pdf", pdf_text),
+    ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", docx_text),
+    ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", xlsx_text),
+    ("application/vnd.oasis.opendocument.text", ".odt", odt_text),
+)
+
+
+def _attachment_reader(ctype: str, name: str):
+    for kind, suffix, reader in _ATTACHMENTS:
+        if ctype == kind or name.endswith(suffix):
+            return reader
+    return None
+
+
 def _attachment_text(reader, name: str, part) -> str:
-    """Text of an attached PDF/DOCX; an attachment that cannot be read adds nothing."""
+    """Text of an attached document; one that cannot be read (or is hostile) adds nothing."""
     try:
         payload = part.get_payload(decode=True) or b""
         return reader(name or "attachment", payload) if payload.strip() else ""

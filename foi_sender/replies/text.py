@@ -57,3 +57,9 @@ def cut_quoted(text: str) -> str:
             break
         pos = m.end()
     return "\n".join(line for line in text.split("\n") if not line.startswith(">"))
+
+
+def short(exc: Exception) -> str:
+    """An exception as a few words for the end of a one-line error."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:120]
