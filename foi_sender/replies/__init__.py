@@ -15,11 +15,12 @@ exemptions) and `classify` (what each answer says, the outcome, counts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .classify import classify, find_count, outcome_of, plain_prose
+from .answers import STATUSES, Answer, derive_outcome, question_answers
+from .classify import find_count, letter_says, plain_prose
 from .facts import SCOTTISH, find_emails, find_exemptions, find_reference, letter_date
 from .files import SUPPORTED_SUFFIXES, read_file
 from .questions import MAX_QUESTION, find_items
@@ -27,6 +28,8 @@ from .text import cut_quoted, normalise
 
 __all__ = [
     "MAX_QUESTION",
+    "STATUSES",
+    "Answer",
     "OUTCOMES",
     "SUPPORTED_SUFFIXES",
     "ReplyFacts",
@@ -50,6 +53,7 @@ class ReplyFacts:
     sender: str | None = None
     message_ids: tuple[str, ...] = ()
     subject: str | None = None
+    questions: dict[int, Answer] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
@@ -64,6 +68,7 @@ class ReplyFacts:
             "sender": self.sender,
             "message_ids": list(self.message_ids),
             "subject": self.subject,
+            "questions": {str(n): a.as_json() for n, a in sorted(self.questions.items())},
         }
 
 
@@ -88,6 +93,7 @@ def read_reply(path: Path) -> ReplyFacts:
         sender=found.sender,
         message_ids=found.message_ids,
         subject=found.subject,
+        questions=facts.questions,
     )
 
 
@@ -97,21 +103,32 @@ def read_reply_text(text: str) -> ReplyFacts:
     scottish = bool(SCOTTISH.search(text))
     items, first_item_at, remainder = find_items(text)
     answers = {n: a for n, (_, a) in items.items() if a}
-    classes = {n: classify(a) for n, a in answers.items()}
+    exemptions = find_exemptions(text, scottish)
+    prose = plain_prose(remainder)
+    says = letter_says(prose)
+    questions = question_answers(
+        answers,
+        says,
+        exemptions,
+        {n: find_exemptions(a, scottish) for n, a in answers.items()},
+        range(1, MAX_QUESTION + 1),
+        prose,
+    )
     numbers = {}
     for n, answer in answers.items():
-        if classes[n][0] == "answered":
+        if questions[n].status == "answered":
             count = find_count(answer, items[n][0])
             if count is not None:
                 numbers[n] = count
-    outcome, evidence = outcome_of(classes, plain_prose(remainder))
+    outcome, evidence = derive_outcome(questions, says)
     return ReplyFacts(
         date=letter_date(text, first_item_at),
         reference=find_reference(text),
         emails=find_emails(text),
-        exemptions=find_exemptions(text, scottish),
+        exemptions=exemptions,
         outcome=outcome,
         outcome_evidence=evidence,
         answers=answers,
         numbers=numbers,
+        questions=questions,
     )

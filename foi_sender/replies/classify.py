@@ -129,12 +129,10 @@ def classify(answer: str) -> tuple[str, str | None]:
     return "answered", None
 
 
-def outcome_of(
-    classes: dict[int, tuple[str, str | None]], prose: str
-) -> tuple[str | None, str | None]:
-    answered = [n for n, (kind, _) in sorted(classes.items()) if kind == "answered"]
-    others = [(n, kind, ev) for n, (kind, ev) in sorted(classes.items()) if kind != "answered"]
-    letter = [
+def letter_says(prose: str) -> list[tuple[str, str]]:
+    """What the letter's own sentences say of the whole request, strongest first: `redirected`,
+    `suggested` (go and ask X), `refused`, `not_held`, `partially_successful`, `successful`."""
+    return [
         (kind, found)
         for kind, pattern in (
             ("redirected", _REDIRECTED),
@@ -146,23 +144,36 @@ def outcome_of(
         )
         if (found := _evidence(prose, pattern))
     ]
-    if classes:
-        if answered and others:
-            return "partially_successful", others[0][2]
-        if answered:
-            for kind, found in letter:
-                if kind not in ("successful", "suggested"):
-                    return "partially_successful", found
-            listed = ", ".join(str(n) for n in answered)
-            plural = "s" if len(answered) > 1 else ""
-            return "successful", f"answers to question{plural} {listed}; nothing withheld"
-        kinds = [kind for _, kind, _ in others]
-        top = max(("refused", "redirected", "not_held"), key=kinds.count)
-        return top, next(ev for _, kind, ev in others if kind == top)
-    if letter:
-        kind, found = letter[0]
-        return ("redirected" if kind == "suggested" else kind), found
-    return None, None
+
+
+def redirection_target(evidence: str, text: str) -> str | None:
+    """The body a redirection sends the requester to: an organisation named in the evidence or
+    else in the text, failing that an email address."""
+    for where in (evidence, text):
+        for m in _TARGET.finditer(where):
+            name = " ".join(m.group("org").split())
+            if not _NOT_A_TARGET.fullmatch(name):
+                return name
+    found = EMAIL.search(evidence) or EMAIL.search(text)
+    return found.group(0).lower() if found else None
+
+
+_TARGET = re.compile(
+    r"(?:\bto|\bwith|\bby|\bof|\bcontact|\bapproach|\bask)[ ]+(?:the[ ]+)?"
+    r"(?P<org>(?:[A-Z][\w'’&.-]*[ ]+(?:(?:of|and|for|on|&)[ ]+)?){0,6}"
+    r"(?:Council|Authority|Trust|Board|Partnership|ICB|Government|Department|Commissioner"
+    r"|Agency|Ofsted|NHS[ ][A-Z][\w ]{0,40}?)\b)"
+)
+_NOT_A_TARGET = re.compile(
+    r"(?:This|The|Our|Your|City|County|Borough|District)?[ ]?(?:Council|Authority)"
+    r"|(?:The[ ]+)?(?:Scottish[ ]+)?Information[ ]+Commissioner",
+    re.I,
+)
+COST_LIMIT = re.compile(
+    r"exceed(?:s|ed)?[ ]+the[ ]+(?:appropriate|cost|fees?)[ ]+limit|\bappropriate[ ]+limit\b"
+    r"|\bcost[ ]+limit\b|£[ ]?(?:450|600)\b|\b(?:18|40)[ ]+hours\b",
+    re.I,
+)
 
 
 # ---- numbers
