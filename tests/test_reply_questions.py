@@ -204,7 +204,7 @@ def test_as_json_of_a_question():
         "answer.",
         "exemptions": ["s12"],
         "redirected_to": None,
-        "fields": {},
+        "fields": {"q4_direct_placements": None},
         "evidence": "We cannot answer this part within the cost limit.",
     }
 

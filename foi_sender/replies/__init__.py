@@ -15,13 +15,15 @@ exemptions) and `classify` (what each answer says, the outcome, counts).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from ..schema import QuestionSchema, load_schema
 from .answers import STATUSES, Answer, derive_outcome, question_answers
 from .classify import find_count, letter_says, plain_prose
 from .facts import SCOTTISH, find_emails, find_exemptions, find_reference, letter_date
+from .fields import typed_fields
 from .files import SUPPORTED_SUFFIXES, read_file
 from .questions import MAX_QUESTION, find_items
 from .text import cut_quoted, normalise
@@ -37,6 +39,7 @@ __all__ = [
     "read_reply_text",
 ]
 
+DEFAULT_TEMPLATE = "placements_request"
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
 
 
@@ -72,36 +75,35 @@ class ReplyFacts:
         }
 
 
-def read_reply(path: Path) -> ReplyFacts:
-    """The facts in the reply at `path`; ReplyError (one line naming the file) if unreadable."""
+def read_reply(path: Path, schema: QuestionSchema | None = None) -> ReplyFacts:
+    """The facts in the reply at `path`; ReplyError (one line naming the file) if unreadable.
+    `schema` types the answers (default: the shipped request's, placements_request)."""
     found = read_file(path)
     if isinstance(found, str):
-        return read_reply_text(found)
-    facts = read_reply_text(found.text)
+        return _read(found, schema)
+    facts = _read(found.text, schema, found.sent_on)
     reference = facts.reference
     if reference is None and found.subject:
         reference = find_reference(found.subject)
-    return ReplyFacts(
-        date=facts.date or found.sent_on,
+    return replace(
+        facts,
         reference=reference,
-        emails=facts.emails,
-        exemptions=facts.exemptions,
-        outcome=facts.outcome,
-        outcome_evidence=facts.outcome_evidence,
-        answers=facts.answers,
-        numbers=facts.numbers,
         sender=found.sender,
         message_ids=found.message_ids,
         subject=found.subject,
-        questions=facts.questions,
     )
 
 
-def read_reply_text(text: str) -> ReplyFacts:
+def read_reply_text(text: str, schema: QuestionSchema | None = None) -> ReplyFacts:
     """The facts in a reply's plain text. Never raises: what it cannot find stays empty."""
+    return _read(text, schema)
+
+
+def _read(text: str, schema: QuestionSchema | None, sent_on: date | None = None) -> ReplyFacts:
+    schema = schema if schema is not None else load_schema(None, DEFAULT_TEMPLATE)
     text = cut_quoted(normalise(text))
     scottish = bool(SCOTTISH.search(text))
-    items, first_item_at, remainder = find_items(text)
+    items, first_item_at, remainder = find_items(text, len(schema.questions) or MAX_QUESTION)
     answers = {n: a for n, (_, a) in items.items() if a}
     exemptions = find_exemptions(text, scottish)
     prose = plain_prose(remainder)
@@ -111,9 +113,15 @@ def read_reply_text(text: str) -> ReplyFacts:
         says,
         exemptions,
         {n: find_exemptions(a, scottish) for n, a in answers.items()},
-        range(1, MAX_QUESTION + 1),
+        [q.number for q in schema.questions],
         prose,
     )
+    day = letter_date(text, first_item_at) or sent_on
+    for n, answer in questions.items():
+        if (declared := schema.question(n)) is not None:
+            asked = items[n][0] if n in items else ""
+            fields = typed_fields(declared, answer.status, answer.text, asked, day)
+            questions[n] = replace(answer, fields=fields)
     numbers = {}
     for n, answer in answers.items():
         if questions[n].status == "answered":
@@ -122,7 +130,7 @@ def read_reply_text(text: str) -> ReplyFacts:
                 numbers[n] = count
     outcome, evidence = derive_outcome(questions, says)
     return ReplyFacts(
-        date=letter_date(text, first_item_at),
+        date=day,
         reference=find_reference(text),
         emails=find_emails(text),
         exemptions=exemptions,

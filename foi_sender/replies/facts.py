@@ -21,7 +21,7 @@ DATE = (
     rf"|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})"
     rf")(?!\w|[/.\-]\d)"
 )
-_DATE_RE = re.compile(DATE, re.I)
+DATE_RE = re.compile(DATE, re.I)
 _LABELLED_DATE = re.compile(
     rf"\b(?:date(?:d)?|date[ ]+of[ ]+(?:response|reply|letter|issue)|response[ ]+date"
     rf"|letter[ ]+date|date[ ]+(?:sent|issued)|issue[ ]+date|sent[ ]*:)[ ]*[:|\-–]?[ ]*({DATE})",
@@ -30,7 +30,7 @@ _LABELLED_DATE = re.compile(
 _DATE_LINE = re.compile(rf"[|\s]*({DATE})[|\s.,]*", re.I)
 
 
-def _to_date(raw: str) -> date | None:
+def to_date(raw: str) -> date | None:
     s = re.sub(rf"^{_WEEKDAY}", "", raw.strip(), flags=re.I)
     s = re.sub(r"(\d)(?:st|nd|rd|th)\b", r"\1", s, flags=re.I)
     s = re.sub(r"\bof\b", " ", s, flags=re.I)
@@ -52,7 +52,7 @@ def _to_date(raw: str) -> date | None:
 def letter_date(text: str, first_item_at: int) -> date | None:
     """`Date: ...` anywhere, else a line holding only a date above the answers."""
     for m in _LABELLED_DATE.finditer(text):
-        found = _to_date(m.group(1))
+        found = to_date(m.group(1))
         if found:
             return found
     offset = 0
@@ -61,7 +61,7 @@ def letter_date(text: str, first_item_at: int) -> date | None:
             break
         m = _DATE_LINE.fullmatch(line)
         if m:
-            found = _to_date(m.group(1))
+            found = to_date(m.group(1))
             if found:
                 return found
         offset += len(line) + 1
@@ -97,7 +97,7 @@ def _ref_value(raw: str) -> str | None:
     if (
         len(token) < 3
         or not digits
-        or _DATE_RE.fullmatch(token)
+        or DATE_RE.fullmatch(token)
         or re.fullmatch(r"(?:[A-Z]{2,6}[ ])?(?:19|20)\d\d", token, re.I)  # a year
     ):
         return None

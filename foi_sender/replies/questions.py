@@ -149,7 +149,9 @@ def _cut_closing(body: str) -> tuple[str, str]:
     return body, ""
 
 
-def find_items(text: str) -> tuple[dict[int, tuple[str, str | None]], int, str]:
+def find_items(
+    text: str, limit: int = MAX_QUESTION
+) -> tuple[dict[int, tuple[str, str | None]], int, str]:
     """Question number -> (question text, answer or None); where the first item starts; and the text
     outside questions and answers (for the letter's own wording: refusals, redirections)."""
     lines = text.split("\n")
@@ -158,7 +160,7 @@ def find_items(text: str) -> tuple[dict[int, tuple[str, str | None]], int, str]:
     for line in lines:
         offsets.append(offsets[-1] + len(line) + 1)
     if not chain:
-        return _table_items(lines, offsets, text)
+        return _table_items(lines, offsets, text, limit)
 
     items: list[_Item] = []
     tail = ""
@@ -191,7 +193,7 @@ def find_items(text: str) -> tuple[dict[int, tuple[str, str | None]], int, str]:
     pieces = [text[: items[0].start]]
     for item in items:
         answer = tidy(item.answer or "") or None
-        if item.number <= MAX_QUESTION and item.number not in result:
+        if item.number <= limit and item.number not in result:
             result[item.number] = (item.question, answer)
         pieces.append(item.leftover)
     pieces.append(tail)
@@ -266,7 +268,7 @@ _TABLE_ANSWER = re.compile(r"\b(?:answer|response|reply|information)\b", re.I)
 
 
 def _table_items(
-    lines: list[str], offsets: list[int], text: str
+    lines: list[str], offsets: list[int], text: str, limit: int
 ) -> tuple[dict[int, tuple[str, str | None]], int, str]:
     """A table with a `Question | Answer` header and unnumbered rows: rows are questions 1, 2..."""
     for i, line in enumerate(lines):
@@ -284,7 +286,7 @@ def _table_items(
             if all(re.fullmatch(r":?-+:?", c) for c in row):
                 continue
             number += 1
-            if number <= MAX_QUESTION and len(row) >= 2:
+            if number <= limit and len(row) >= 2:
                 result[number] = (" | ".join(row[:-1]), tidy(row[-1]) or None)
         if result:
             rest = text[: offsets[i]] + "\n\n" + "\n".join(lines[j:])
