@@ -15,7 +15,7 @@ from pathlib import Path
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
 from foi_sender.errors import InputError
-from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger
+from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, RoundRow, open_ledger
 
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
 # Letters that belong to a request, besides the request itself.
@@ -54,6 +54,9 @@ class RequestState:
     review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
+    # Question number -> {status, text, exemptions, redirected_to, fields, evidence} as read from
+    # the reply (see replies/answers.py); empty for replies recorded before it was kept.
+    questions: dict[int, dict] = field(default_factory=dict)
     events: tuple[EventRow, ...] = field(default=(), repr=False)
 
     @property
@@ -106,12 +109,23 @@ def round_states(home: Path, settings, round_name: str | None) -> list[RequestSt
     Kept apart from `rounds` so that `status` and `export`, which only read the ledger, do not
     import what sending needs (smtplib, ssl, the email package, Jinja2, YAML).
     """
+    return round_with_states(home, settings, round_name)[1]
+
+
+def round_with_states(
+    home: Path, settings, round_name: str | None
+) -> tuple[RoundRow | None, list[RequestState]]:
+    """The round (None for every round) and its requests as they stand today."""
     ledger = open_ledger(home, create=False)
     try:
         extra = settings.extra_holidays if settings else ()
         today = deadlines.today()
-        round_id = ledger.require_round(round_name).id if round_name else None
-        return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        found = ledger.require_round(round_name) if round_name else None
+        states = [
+            request_state(ledger, r, today, extra)
+            for r in ledger.requests(found.id if found else None)
+        ]
+        return found, states
     finally:
         ledger.close()
 
@@ -153,6 +167,7 @@ def derive(
                 response_file=event.data.get("file"),
                 answers=event.data.get("answers", {}),
                 numbers=event.data.get("numbers", {}),
+                questions=stored_questions(event.data.get("questions")),
             )
         elif event.kind == "review_grounds":
             facts["review_grounds"] = event.data["grounds"]
@@ -197,6 +212,30 @@ def _review_fields(review, regime, calendar, today, extra_holidays) -> dict:
     due = deadlines.review_reply_due(requested, regime, extra_holidays)
     late = calendar.working_days_between(due, today) if today > due else 0
     return {"review_requested_on": requested, "review_due": due, "review_days_late": late}
+
+
+_QUESTION_KEYS = {
+    "status": str,
+    "text": str,
+    "exemptions": list,
+    "redirected_to": (str, type(None)),
+    "fields": dict,
+    "evidence": str,
+}
+
+
+def stored_questions(raw) -> dict[int, dict]:
+    """The per-question answers kept with a response; a malformed entry (a hand-edited ledger,
+    a future version's) is left out rather than failing every reader."""
+    if not isinstance(raw, dict):
+        return {}
+    found = {}
+    for key, value in raw.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(value, dict)):
+            continue
+        if all(isinstance(value.get(k), kinds) for k, kinds in _QUESTION_KEYS.items()):
+            found[int(key)] = value
+    return dict(sorted(found.items()))
 
 
 def _days_left(calendar, today: date, due: date) -> int:
@@ -272,8 +311,11 @@ def record_response(
     review: bool = False,
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
+    questions: dict[int, dict] | None = None,
 ) -> None:
-    """The council answered (or, with review=True, answered the internal review)."""
+    """The council answered (or, with review=True, answered the internal review).
+
+    `questions` are the per-question answers as `Answer.as_json()` gives them."""
     state = located.state
     _require_sent(state)
     _check_day(state, on, today, "the response date")
@@ -294,6 +336,10 @@ def record_response(
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
+    if questions:
+        data["questions"] = {str(k): v for k, v in sorted(questions.items())}
+        if stored_questions(data["questions"]).keys() != questions.keys():
+            raise InputError("the answers read from the reply are malformed; nothing recorded")
     kept = _keep_reply_file(home, state, file, on, review) if file else None
     if kept is None:
         _add_event(located, "review_response" if review else "response", on, data)
@@ -472,12 +518,14 @@ def respond_from_file(
 ) -> RecordedReply:
     """Record a reply from the council's own letter, filling in what the user did not give."""
     from foi_sender.replies import read_reply
+    from foi_sender.schema import load_schema
 
-    facts = read_reply(file)
     today = deadlines.today()
     extra = settings.extra_holidays if settings else ()
     ledger = open_ledger(home, create=False)
     try:
+        template = ledger.require_round(round_name).template
+        facts = read_reply(file, load_schema(home, template))
         if council_id:
             located, matched_on = locate(ledger, round_name, council_id, today, extra), None
         else:
@@ -511,6 +559,7 @@ def respond_from_file(
             review=review,
             answers=facts.answers,
             numbers=facts.numbers,
+            questions={n: a.as_json() for n, a in facts.questions.items()},
         )
     finally:
         ledger.close()

@@ -103,3 +103,20 @@ def test_not_utf8(tmp_path):
     path.write_bytes("questions:\n  - {name: q1_caf\xe9, type: email}\n".encode("latin-1"))
     with pytest.raises(TemplateError, match="not UTF-8"):
         parse_schema(path)
+
+
+def test_the_readme_example_schema_is_valid(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    after = readme.split("# HOME/templates/fostering.questions.yaml", 1)[1]
+    block = after.split("\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "fostering.questions.yaml"
+    path.write_text(block, encoding="utf-8")
+    columns = [f.column for q in parse_schema(path).questions for f in q.fields]
+    assert columns == [
+        "q1_fostering_lead_name",
+        "q1_fostering_lead_email",
+        "q1_fostering_lead_phone",
+        "q2_carers",
+        "q2_carers_as_of",
+        "q3_in_house_service",
+    ]
