@@ -41,7 +41,47 @@ STATUSES_BY_FIXTURE = {
     "stoke-table.docx": ("partially_successful", {1: A, 2: A, 3: A, 4: N, 5: A}),
     "walsall-hardwrapped.txt": ("successful", {1: A, 2: A, 3: A, 4: A, 5: A}),
     "wolverhampton-not-held.txt": ("not_held", {n: N for n in range(1, 6)}),
+    # the new fixtures, re-worded from councils' published replies to similar requests
+    "carmarthenshire-welsh.txt": ("successful", {1: A, 2: A, 3: A, 4: A, 5: A}),
+    "cheshire-east-letter.pdf": (
+        "partially_successful",
+        {1: (W, ["s40(2)"]), 2: A, 3: A, 4: A, 5: A},
+    ),
+    "devon-s43-partial.txt": ("partially_successful", {1: A, 2: A, 3: (W, ["s43(2)"]), 4: A, 5: A}),
+    "dover-district-redirect.txt": (
+        "redirected",
+        {n: (R, "Kent County Council") for n in range(1, 6)},
+    ),
+    "hackney-answers.xlsx": ("partially_successful", {1: (W, ["s40(2)"]), 2: A, 3: A, 4: A, 5: A}),
+    "hackney-see-attached.eml": (
+        "partially_successful",
+        {1: (W, ["s40(2)"]), 2: A, 3: A, 4: A, 5: A},
+    ),
+    "lambeth-unnumbered.txt": ("successful", {1: A, 2: A, 3: A, 4: A, 5: U}),
+    "moray-foisa.txt": ("partially_successful", {1: N, 2: A, 3: A, 4: A, 5: (C, ["s12(1)"])}),
+    "torbay-cost-limit.txt": ("partially_successful", {1: A, 2: A, 3: A, 4: A, 5: (C, ["s12"])}),
+    "wokingham-nil-tabs.txt": ("successful", {1: A, 2: A, 3: A, 4: A, 5: A}),
 }
+
+# The new fixtures' letter-level facts (the older ones have theirs in test_replies.py).
+LETTERS = {
+    "carmarthenshire-welsh.txt": ("2025-05-08", "FOI-CCC-2025-1187", []),
+    "cheshire-east-letter.pdf": ("2025-05-19", "CEC-FOI-25-3307", ["s40(2)"]),
+    "devon-s43-partial.txt": ("2025-05-12", "DCC/FOI/2025/4417", ["s43(2)"]),
+    "dover-district-redirect.txt": ("2025-04-29", "FI16877", []),
+    "hackney-answers.xlsx": ("2025-05-20", "FOI25-0611-HK", ["s40(2)"]),
+    "hackney-see-attached.eml": ("2025-05-20", "FOI25-0611-HK", ["s40(2)"]),
+    "lambeth-unnumbered.txt": ("2025-05-15", "IR-LBL-2025-18841", []),
+    "moray-foisa.txt": ("2025-05-13", "101003581204", ["s12(1)"]),
+    "torbay-cost-limit.txt": ("2025-05-09", "TC-FOI-25-0931", ["s12"]),
+    "wokingham-nil-tabs.txt": ("2025-05-06", "FOI 2025-0398", []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LETTERS))
+def test_letter_facts_of_the_new_fixtures(name):
+    got = read_reply(FIXTURES / name).as_json()
+    assert (got["date"], got["reference"], got["exemptions"]) == LETTERS[name]
 
 
 def spelled_out(expected: dict) -> dict[int, tuple[str, list[str], str | None]]:

@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 
 from ..schema import QuestionSchema, load_schema
-from .answers import STATUSES, Answer, derive_outcome, question_answers
+from .answers import STATUSES, Answer, derive_outcome, pointer_target, question_answers
 from .classify import find_count, letter_says, plain_prose
 from .facts import SCOTTISH, find_emails, find_exemptions, find_reference, letter_date
 from .fields import typed_fields
@@ -119,8 +119,10 @@ def _read(text: str, schema: QuestionSchema | None, sent_on: date | None = None)
     day = letter_date(text, first_item_at) or sent_on
     for n, answer in questions.items():
         if (declared := schema.question(n)) is not None:
+            # "As above": the facts are in the answer pointed to, read as this question's type
+            source = questions.get(pointer_target(n, answer.text) or n, answer)
             asked = items[n][0] if n in items else ""
-            fields = typed_fields(declared, answer.status, answer.text, asked, day)
+            fields = typed_fields(declared, answer.status, source.text, asked, day)
             questions[n] = replace(answer, fields=fields)
     numbers = {}
     for n, answer in answers.items():

@@ -119,22 +119,26 @@ def _refusal(text: str, exemptions: tuple[str, ...], evidence: str, where: str) 
 
 
 def _follow_pointers(found: dict[int, Answer]) -> dict[int, Answer]:
-    """ "See the answer to question 1" / "As above": that answer's status and fields, this text."""
+    """ "See the answer to question 1" / "As above": that answer's status, this text."""
     result = dict(found)
     for n, answer in sorted(found.items()):
-        if len(answer.text) > _SHORT_POINTER or answer.status not in ("answered", "unclear"):
+        if answer.status not in ("answered", "unclear"):
             continue
-        m = _SAME_AS.search(answer.text)
-        if not m:
-            continue
-        target = int(m.group(1)) if m.group(1) else n - 1
-        source = result.get(target)
-        if source is None or target == n:
-            continue
-        result[n] = replace(
-            source, text=answer.text, evidence=f"as question {target}: {answer.text}"
-        )
+        target = pointer_target(n, answer.text)
+        source = result.get(target) if target else None
+        if source is not None:
+            evidence = f"as question {target}: {answer.text}"
+            result[n] = replace(source, text=answer.text, evidence=evidence)
     return result
+
+
+def pointer_target(number: int, text: str) -> int | None:
+    """The question a short answer points to ("as above": the one before), else None."""
+    m = _SAME_AS.search(text) if len(text) <= _SHORT_POINTER else None
+    if m is None:
+        return None
+    target = int(m.group(1)) if m.group(1) else number - 1
+    return target if target != number else None
 
 
 def _whole_letter(

@@ -78,6 +78,7 @@ _REF_LABEL = re.compile(
       | request[ ]+(?:id|ref(?:erence)?|number|no)(?:[ ]+(?:number|no))?\.?
       | case[ ]+(?:id|ref(?:erence)?|number|no)(?:[ ]+(?:number|no))?\.?
       | ref(?:erence)?\.?[ ]*(?:number|no|id)\.?
+      | request(?=[ ]+\d{6,}\b)  # "Request 101003581204" (Scottish councils' case numbers)
       | (?P<bare>reference|ref\.?)
     )(?P<sep>[ ]*[:#|][ ]*|[ ]*[-–][ ]+|[ ]+|[ ]*(?=\n)|$)""",
     re.I | re.X,

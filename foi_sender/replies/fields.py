@@ -147,13 +147,20 @@ _NOT_A_NAME = re.compile(  # words of roles, teams and places, never of a person
 )
 
 
+_NAMED = re.compile(rf"(?:\bis|\bcontact|:)[ ]+({_PERSON.pattern})(?=[ ]*(?:[,(;.]|$))", re.M)
+
+
 def person_name(text: str) -> str | None:
     """A person's name standing alone in the answer's first parts ("Sam Okafor, Head of
-    Placements"); a role ("Head of Service") or a team is no name."""
+    Placements") or introduced ("The manager is Sam Okafor, ..."); a role ("Head of Service")
+    or a team is no name."""
     for part in re.split(r"[,;\n()]|[ ][–—-][ ]", text)[:4]:
         part = _LABEL.sub("", part.strip()).strip(" .:")
         if _PERSON.fullmatch(part) and not _NOT_A_NAME.search(part):
             return part
+    for m in _NAMED.finditer(text):
+        if not _NOT_A_NAME.search(m.group(1)):
+            return m.group(1)
     return None
 
 

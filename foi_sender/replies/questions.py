@@ -42,7 +42,9 @@ _CONTINUES = re.compile(  # a question going on after its "?": "If yes, please p
 )
 _CLOSING = re.compile(
     r"""^[|*#\s]*(?:
-        you[ ]+(?:may|can|are[ ]+free[ ]+to)[ ]+re-?[ ]?use | re-?[ ]?use[ ]+of
+        you[ ]+(?:may|can|are[ ]+free[ ]+to)[ ]+(?:re-?[ ]?)?use | re-?[ ]?use[ ]+of
+      | this[ ]+(?:response|letter|reply)[ ]+is[ ]+available[ ]+in
+      | mae['’]r[ ]+ymateb[ ]+hwn | os[ ]+ydych[ ]+yn[ ]+anfodlon | yn[ ]+gywir\b
       | the[ ]+supply[ ]+of[ ]+(?:the[ ]+)?information | copyright
       | (?:this|the)[ ]+information[ ]+(?:is|has[ ]+been)[ ]+(?:provided|released|supplied)[ ]+under
       | open[ ]+government[ ]+licen[cs]e

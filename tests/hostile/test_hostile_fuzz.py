@@ -398,7 +398,7 @@ def test_read_reply_text_never_raises(text):
 _REAL_FILES = [
     (path.suffix, path.read_bytes())
     for path in sorted((Path(__file__).parents[1] / "fixtures" / "replies").iterdir())
-    if path.suffix in (".pdf", ".docx", ".eml")
+    if path.suffix in (".pdf", ".docx", ".xlsx", ".eml")
 ]
 
 
