@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -68,12 +71,15 @@ def stored_secret(env_var: str, keyring_service: str, user: str) -> tuple[str | 
         return None, "the keyring"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
+
+
 def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
     """One-line text that may end up in a mail header: no control characters, bounded length."""
     # \x85, \u2028 and \u2029 are line breaks to YAML and to str.splitlines() as well.
     if any(ch in value for ch in "\r\n\x00\x85\u2028\u2029"):
         raise InputError(f"{what} must be one line: it contains a line break or NUL")
-    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+    if _CONTROL.search(value):
         raise InputError(f"{what} contains a control character")
     if len(value) > max_length:
         raise InputError(f"{what} is {len(value)} characters long; the limit is {max_length}")
@@ -153,7 +159,8 @@ def load_settings(home: Path) -> Settings:
             f"{path}: not found; run `foi-sender init --name NAME --email ADDRESS` first"
         )
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad and some editors start a UTF-8 file with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -199,7 +206,9 @@ def _check_key(path: Path, section: str, key: str, value) -> None:
 def _build(raw: dict, path: Path) -> Settings:
     req = raw["requester"]
     requester = Requester(
-        name=check_text(req["name"], "[requester] name", max_length=120),
+        name=check_requester_name(
+            req["name"], "[requester] name", "put your full name in foi.toml"
+        ),
         email=check_email(req["email"], "[requester] email"),
         organisation=_optional_text(req, "organisation"),
         address=_optional_text(req, "address", multiline=True),
@@ -233,12 +242,27 @@ def _optional_text(section: dict, key: str, *, multiline: bool = False) -> str |
     value = section.get(key)
     if value is None:
         return None
+    if not value.strip():
+        raise InputError(
+            f"[requester] {key} is blank: fill it in, or delete the line (it is optional)"
+        )
     if multiline:
         # A postal address may span lines in the letter body, but never reaches a header.
         for line in value.splitlines():
             check_text(line, f"[requester] {key}")
         return value.strip()
-    return check_text(value, f"[requester] {key}")
+    return check_text(value, f"[requester] {key}").strip()
+
+
+def check_requester_name(value: str, what: str, fix: str) -> str:
+    """The requester's name, which signs every letter: FOIA s.8(1)(b) (FOISA s.8(1)(b) too)
+    makes a request valid only with the applicant's real name, so a blank one is refused."""
+    check_text(value, what, max_length=120)
+    if not value.strip():
+        raise InputError(
+            f"{what} is blank: a request must give your real name (FOIA s.8(1)(b)); {fix}"
+        )
+    return value.strip()
 
 
 def _smtp_settings(smtp: dict) -> SmtpSettings:
@@ -325,10 +349,13 @@ def _toml_string(value: str) -> str:
 def write_initial_config(
     home: Path, name: str, email: str, organisation: str | None = None, *, force: bool = False
 ) -> Path:
-    check_text(name, "--name", max_length=120)
+    name = check_requester_name(name, "--name", "give it with --name")
     check_email(email, "--email")
     if organisation is not None:
         check_text(organisation, "--organisation")
+        if not organisation.strip():
+            raise InputError("--organisation is blank: give its name, or leave the option out")
+        organisation = organisation.strip()
     path = config_path(home)
     if path.exists() and not force:
         raise InputError(f"{path} exists already; edit it, or pass --force to replace it")
@@ -363,20 +390,67 @@ def write_then_rename(tmp: Path, target: Path, data: bytes, mode: int) -> None:
         raise
 
 
+STDOUT = "-"
+
+
 def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Replace `path` with `data` atomically; the folder must exist. With `mode` the file gets
-    it; without, an existing file keeps its permissions and a new one gets 0644 (less the umask)."""
+    """Write `data` to `path` so that a reader, or a crash, sees the old file or the whole new one.
+
+    Only a regular file (or a new one) is replaced, by write-then-rename. A symbolic link is
+    followed and its target replaced so (a dangling link creates its target); a character device
+    or FIFO (`/dev/null`, `/dev/stdout`, the pipe of a shell's `>(gzip > x)`) is written through,
+    never replaced; `-` is standard output. A folder, block device or socket is refused. With
+    `mode` a replaced file gets it; without, an existing file keeps its permissions and a new one
+    gets 0644 (less the umask)."""
+    if str(path) == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        kept = path.stat().st_mode & 0o777 if mode is None and path.exists() else None
-        tmp.unlink(missing_ok=True)  # left by a process that died with our pid
-        write_then_rename(tmp, path, data, mode or kept or 0o644)
-        if kept is not None:
-            os.chmod(path, kept)  # the umask may have narrowed it; never widens past the old mode
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_through(path, info, data)
+        return
+    # realpath: the link's final target, also when that does not exist yet.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not target.parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        kept = info.st_mode & 0o777 if mode is None and info is not None else None
+        tmp.unlink(missing_ok=True)  # left by a process that died with our pid
+        write_then_rename(tmp, target, data, mode or kept or 0o644)
+        if kept is not None:
+            os.chmod(target, kept)  # the umask may have narrowed it; never widens past the old mode
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+
+
+def _write_through(path: Path, info: os.stat_result, data: bytes) -> None:
+    """A device or a pipe: a new file put in its place would destroy it (`/dev/null` as root)."""
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder")
+    if not (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        raise InputError(
+            f"cannot write {path}: it is a block device or socket, not a file, character device "
+            "or FIFO"
+        )
+    try:
+        # No O_CREAT, no O_TRUNC: the node stays what it is. A FIFO waits here for its reader.
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link that leads round in a loop"
+    return exc.strerror or str(exc)

@@ -57,6 +57,8 @@ class ReplyFacts:
     message_ids: tuple[str, ...] = ()
     subject: str | None = None
     questions: dict[int, Answer] = field(default_factory=dict)
+    # The reply's own words (quoted history cut), for learning addresses; not one of the facts.
+    text: str = field(default="", compare=False, repr=False)
 
     def as_json(self) -> dict:
         return {
@@ -141,4 +143,5 @@ def _read(text: str, schema: QuestionSchema | None, sent_on: date | None = None)
         answers=answers,
         numbers=numbers,
         questions=questions,
+        text=text,
     )

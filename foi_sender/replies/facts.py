@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from ..errors import InputError
+from ..exemptions import normalise_exemption
+
 # ---- dates
 
 MONTH = (
@@ -182,6 +185,14 @@ _FOIA_SECTIONS = {12, 14, *range(21, 45)}
 _FOISA_SECTIONS = {12, 14, *range(25, 42)}
 
 
+def _normalised(cite: str) -> str | None:
+    """The form a hand-typed --exemption takes (s22A, (a)); None for a runaway citation."""
+    try:
+        return normalise_exemption(cite)
+    except InputError:
+        return None
+
+
 def find_exemptions(text: str, scottish: bool) -> list[str]:
     sections = _FOISA_SECTIONS if scottish else _FOIA_SECTIONS
     regulations = {10, 11} if scottish else {12, 13}
@@ -216,6 +227,11 @@ def find_exemptions(text: str, scottish: bool) -> list[str]:
         if law and (law.group(1) is None or "information" not in law.group(1).lower()):
             continue  # section 31 of the Children Act 1989, a section 20 agreement...
         for kind, number, cite in cites:
-            if number in (regulations if kind == "reg" else sections) and cite not in found:
-                found.append(cite)
+            code = (
+                _normalised(cite)
+                if number in (regulations if kind == "reg" else sections)
+                else None
+            )
+            if code and code not in found:
+                found.append(code)
     return found
