@@ -446,12 +446,21 @@ def deadline(app: AppContext, received: str, regime: str, days: int, as_json: bo
 
 @cli.command("read-reply")
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option(
+    "--template",
+    "template_name",
+    metavar="NAME",
+    default="placements_request",
+    show_default=True,
+    help="Type the answers by this letter's question schema (NAME.questions.yaml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def read_reply(path: Path, as_json: bool) -> None:
+@pass_app
+def read_reply(app: AppContext, path: Path, template_name: str, as_json: bool) -> None:
     """The facts in a council's reply (.txt .eml .pdf .docx .xlsx .odt); records nothing."""
-    from foi_sender.replies import read_reply as read
+    from foi_sender.replies import read_reply_for
 
-    facts = read(path).as_json()
+    facts = read_reply_for(path, app.home, template_name).as_json()
     if as_json:
         emit_json(facts)
         return

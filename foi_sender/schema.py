@@ -88,7 +88,9 @@ def schema_path(home: Path | None, template: str) -> Path | None:
     """The schema beside the template: the home's own first, then the shipped one."""
     from foi_sender.config import shipped_path
     from foi_sender.letters import template_dirs
+    from foi_sender.paths import check_name
 
+    check_name(template, "template name")  # never a path out of templates/
     for folder in template_dirs(home) if home is not None else [shipped_path("templates")]:
         path = folder / f"{template}.questions.yaml"
         if path.is_file():

@@ -4,6 +4,7 @@ hypothesis where the input space is wide), and a user's own template with a sche
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,28 @@ def test_own_template_schema_types_its_answers(tmp_path):
         "q3_in_house": True,
     }
     assert list(got.questions) == [1, 2, 3]
+
+
+def test_read_reply_with_the_homes_own_schema(home, run, tmp_path):
+    (home / "templates").mkdir()
+    (home / "templates" / "fostering.questions.yaml").write_text(
+        "questions:\n  - {name: q1_lead, type: contact}\n"
+        "  - {name: q2_carers, type: count_as_of}\n",
+        encoding="utf-8",
+    )
+    reply = tmp_path / "reply.txt"
+    reply.write_text(
+        "Date: 3 June 2025\n1. Who leads fostering?\nPriya Shah, Head of Fostering, 0161 234 5000\n"
+        "2. How many approved carers?\n212\n",
+        encoding="utf-8",
+    )
+    result = run("read-reply", str(reply), "--template", "fostering", "--json")
+    assert result.exit_code == 0, result.output
+    questions = json.loads(result.stdout)["questions"]
+    assert questions["1"]["fields"] == {
+        "q1_lead_name": "Priya Shah",
+        "q1_lead_email": None,
+        "q1_lead_phone": "0161 234 5000",
+    }
+    assert questions["2"]["fields"] == {"q2_carers": 212, "q2_carers_as_of": "2025-06-03"}
+    assert list(questions) == ["1", "2"]

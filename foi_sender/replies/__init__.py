@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from ..errors import TemplateError
 from ..schema import QuestionSchema, load_schema
 from .answers import STATUSES, Answer, derive_outcome, pointer_target, question_answers
 from .classify import find_count, letter_says, plain_prose
@@ -94,6 +95,18 @@ def read_reply(path: Path, schema: QuestionSchema | None = None) -> ReplyFacts:
         message_ids=found.message_ids,
         subject=found.subject,
     )
+
+
+def read_reply_for(path: Path, home: Path, template: str) -> ReplyFacts:
+    """The facts in the reply at `path`, its answers typed by the question schema of `template`
+    (the home's own first); TemplateError when that letter has no schema."""
+    schema = load_schema(home, template)
+    if not schema.questions:
+        raise TemplateError(
+            f"no question schema {template}.questions.yaml in {home / 'templates'} or among the "
+            "shipped templates"
+        )
+    return read_reply(path, schema)
 
 
 def read_reply_text(text: str, schema: QuestionSchema | None = None) -> ReplyFacts:

@@ -119,3 +119,20 @@ def test_billion_laughs_in_odt(hhome, run, snap, refused, tmp_path):
         archive.writestr("content.xml", content)
     before = snap(hhome)
     refused(run("read-reply", str(path)), before, hhome, "not a readable OpenDocument")
+
+
+def test_read_reply_template_that_is_a_path(hhome, run, snap, refused):
+    (hhome.parent / "evil.questions.yaml").write_text("questions: [{name: q1_a, type: email}]\n")
+    before = snap(hhome)
+    reply = str(Path(__file__).parents[1] / "fixtures" / "replies" / "coventry-2025.txt")
+    refused(
+        run("read-reply", reply, "--template", "../../evil"), before, hhome, "looks like a path"
+    )
+
+
+def test_read_reply_template_without_a_schema(hhome, run, snap, refused):
+    before = snap(hhome)
+    reply = str(Path(__file__).parents[1] / "fixtures" / "replies" / "coventry-2025.txt")
+    refused(
+        run("read-reply", reply, "--template", "ico_complaint"), before, hhome, "no question schema"
+    )
