@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_lifecycle import COUNCILS  # alpha (FOIA), beta (EIR), gamma (FOISA)
 
 from foi_sender.dataset import BASE_COLUMNS, columns, safe_cell
 from foi_sender.schema import load_schema
@@ -19,28 +20,6 @@ from foi_sender.schema import load_schema
 REPLIES = Path(__file__).parent / "fixtures" / "replies"
 SENT_AT = {"FOI_SENDER_NOW": "2025-04-14T09:30:00+01:00"}
 LATER = {"FOI_SENDER_NOW": "2025-05-21T12:00:00+01:00"}
-
-COUNCILS = """\
-councils:
-  - id: alpha
-    name: Alpha Borough Council
-    nation: England
-    regime: FOIA
-    foi_email: foi@alpha.gov.uk
-    email_source: test fixture
-  - id: beta
-    name: Beta County Council
-    nation: England
-    regime: FOIA
-    foi_email: foi@beta.gov.uk
-    email_source: test fixture
-  - id: gamma
-    name: Gamma Council
-    nation: Scotland
-    regime: FOISA
-    foi_email: foi@gamma.gov.scot
-    email_source: test fixture
-"""
 
 
 @pytest.fixture
