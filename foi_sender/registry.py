@@ -295,7 +295,7 @@ def _require_block_style(path: Path, text: str, council: Council) -> None:
     if councils.flow_style or item.flow_style:
         raise InputError(
             f"{path}:{council.line}: {council.id} is written in YAML flow style ({{...}} or "
-            "[...]), which set-email cannot edit in place; write it as `- id: ...` lines, one "
+            "[...]), which foi-sender cannot edit in place; write it as `- id: ...` lines, one "
             "key a line, or set foi_email and email_source by hand"
         )
 
