@@ -303,7 +303,10 @@ def _context(home: Path, settings, ledger: Ledger, dry_run: bool) -> Context:
     extra = settings.extra_holidays if settings else ()
     today = deadlines.today()
     index = build_index(ledger, domains, today, extra)
-    return Context(home, settings, ledger, index, today, extra, dry_run)
+    rounds = ledger.rounds()
+    templates = {r.name: r.template for r in rounds}
+    latest = rounds[-1].template if rounds else None
+    return Context(home, settings, ledger, index, today, extra, templates, latest, dry_run)
 
 
 # ---- the commands

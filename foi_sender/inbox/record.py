@@ -48,6 +48,8 @@ class Context:
     index: Index
     today: date
     extra: tuple
+    templates: dict  # round name -> the template its letters were made from
+    latest_template: str | None
     dry_run: bool = False
     replace: bool = False  # an answer may replace the one recorded before (`assign --replace`)
 
@@ -73,20 +75,37 @@ def decide(
         return _settle(ctx, msg, key, raw_file, found, matched)
     reference = None
     facts = None
+    template = ctx.templates.get(_round_of(ctx, forced), ctx.latest_template)
     if found.kind in (kinds.RESPONSE, kinds.REVIEW_RESPONSE, kinds.UNRELATED) or forced:
-        from foi_sender.replies import read_reply
-
-        try:
-            facts = read_reply(raw_file)
-            reference = facts.reference
-        except ReplyError:
-            pass  # a message the reader cannot make sense of is held, not a stop for the run
+        facts = _read(ctx, raw_file, template)
+        reference = facts.reference if facts else None
     elif found.kind in (kinds.ACKNOWLEDGEMENT, kinds.CLARIFICATION):
         from foi_sender.replies import read_reply_text
 
         reference = read_reply_text(found.text).reference
     matched = forced or match(ctx.index, msg, found.text, reference)
+    matched_template = ctx.templates.get(_round_of(ctx, matched), template)
+    if facts is not None and matched_template != template:
+        # Read for matching with the latest round's questions; this round asked others.
+        facts = _read(ctx, raw_file, matched_template)
     return _settle(ctx, msg, key, raw_file, found, matched, facts, reference)
+
+
+def _read(ctx: Context, raw_file: Path, template: str | None):
+    """The reply's facts, its answers typed by `template`'s questions; None if unreadable."""
+    from foi_sender.replies import read_reply
+    from foi_sender.schema import load_schema
+
+    try:
+        return read_reply(raw_file, load_schema(ctx.home, template) if template else None)
+    except ReplyError:
+        return None  # a message the reader cannot make sense of is held, not a stop for the run
+
+
+def _round_of(ctx: Context, matched: Match | None) -> str | None:
+    if matched is None or matched.request_id is None:
+        return None
+    return ctx.index.candidates[matched.request_id].state.request.round_name
 
 
 def _settle(ctx, msg, key, raw_file, found, matched, facts=None, reference=None) -> Outcome:
