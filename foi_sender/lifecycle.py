@@ -493,6 +493,7 @@ def record_response(
     reply_text: str | None = None,
     unconfirmed: bool = False,
     source: str | None = None,
+    registry=None,
 ) -> Recorded:
     """The council answered (or, with review=True, answered the internal review).
 
@@ -503,6 +504,7 @@ def record_response(
     the reply file taught (see discovery.learn). `unconfirmed`: the outcome was read by the
     machine, not given by the user (an outcome given for an answer already recorded confirms it).
     `source`: the inbox message this was read from, kept so a stopped run never records it twice.
+    `registry`: the councils already loaded (the inbox records hundreds of replies in one run).
     """
     from foi_sender.exemptions import normalise_exemptions
 
@@ -555,18 +557,21 @@ def record_response(
         if created:  # nothing refers to the copy: do not leave it behind
             target.unlink(missing_ok=True)
         raise
-    learned = _learn_addresses(located, home, file, data["file"], on, reply_text)
+    learned = _learn_addresses(located, home, file, data["file"], on, reply_text, registry)
     return Recorded(new=True, learned=tuple(learned))
 
 
-def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
+def _learn_addresses(
+    located: Located, home: Path, file: Path, kept: str, on: date, text, registry=None
+) -> list:
     """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
     from foi_sender.discovery.learn import learn_from_reply
     from foi_sender.registry import load_registry
     from foi_sender.replies import read_reply
 
     try:
-        council = load_registry(home).get(located.state.request.council_id)
+        registry = registry if registry is not None else load_registry(home)
+        council = registry.get(located.state.request.council_id)
         if text is None:
             text = read_reply(file).text
         return learn_from_reply(located.ledger, council, text, on, kept)
@@ -798,6 +803,7 @@ def respond_from_file(
     replace_earlier: bool = False,
     facts=None,
     source: str | None = None,
+    registry=None,
 ) -> RecordedReply:
     """Record a reply from the council's own letter, filling in what the user did not give.
 
@@ -852,6 +858,7 @@ def respond_from_file(
             reply_text=facts.text,
             unconfirmed=outcome is None,
             source=source,
+            registry=registry,
         )
     finally:
         ledger.close()

@@ -291,22 +291,25 @@ def _council(ctx: Context, request_id: int | None) -> str | None:
 def _context(home: Path, settings, ledger: Ledger, dry_run: bool) -> Context:
     from foi_sender.registry import load_registry
 
-    domains: dict[str, set[str]] = {}
     try:
-        for council in load_registry(home).councils:
-            found = {
-                a.rpartition("@")[2].lower() for a in (council.foi_email, council.review_email) if a
-            }
-            domains[council.id] = found
+        registry = load_registry(home)
     except InputError:
-        pass  # a broken registry must not stop the inbox: the letters' own addresses still match
+        registry = None  # a broken registry must not stop the inbox: letters' addresses still match
+    domains = {
+        council.id: {
+            a.rpartition("@")[2].lower() for a in (council.foi_email, council.review_email) if a
+        }
+        for council in (registry.councils if registry else ())
+    }
     extra = settings.extra_holidays if settings else ()
     today = deadlines.today()
     index = build_index(ledger, domains, today, extra)
     rounds = ledger.rounds()
     templates = {r.name: r.template for r in rounds}
     latest = rounds[-1].template if rounds else None
-    return Context(home, settings, ledger, index, today, extra, templates, latest, dry_run)
+    return Context(
+        home, settings, ledger, index, today, extra, registry, templates, latest, dry_run
+    )
 
 
 # ---- the commands

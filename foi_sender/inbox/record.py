@@ -48,6 +48,7 @@ class Context:
     index: Index
     today: date
     extra: tuple
+    registry: object  # the councils, loaded once a run (None when they cannot be read)
     templates: dict  # round name -> the template its letters were made from
     latest_template: str | None
     dry_run: bool = False
@@ -215,6 +216,7 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
             replace_earlier=ctx.replace,
             facts=facts,
             source=key,
+            registry=ctx.registry,
         )
     what = "review answer" if review else "response"
     return f"{what} of {on}: {outcome.replace('_', ' ')} (unconfirmed)"
