@@ -833,35 +833,72 @@ def respond_from_file(
                 # as a response it would replace the council's first answer.
                 review = True
                 matched_on += " to the internal review letter (recorded as the review's answer)"
-        chosen_on = on or facts.date
-        chosen_outcome = outcome or facts.outcome
-        if chosen_on is None:
-            raise InputError(f"{file}: the reply carries no date; give --on DATE")
-        if chosen_outcome is None:
-            raise InputError(f"{file}: cannot tell the outcome; give --outcome")
-        chosen_ref = reference or facts.reference
-        chosen_exemptions = exemptions or tuple(facts.exemptions)
-        recorded = record_response(
+        return respond_located(
             located,
-            on=chosen_on,
-            outcome=chosen_outcome,
-            reference=chosen_ref,
-            exemptions=chosen_exemptions,
-            file=file,
+            file,
+            facts,
             home=home,
             today=today,
+            on=on,
+            outcome=outcome,
+            reference=reference,
+            exemptions=exemptions,
             review=review,
-            answers=facts.answers,
-            numbers=facts.numbers,
-            questions={n: a.as_json() for n, a in facts.questions.items()},
             replace_earlier=replace_earlier,
-            reply_text=facts.text,
-            unconfirmed=outcome is None,
             source=source,
             registry=registry,
+            matched_on=matched_on,
         )
     finally:
         ledger.close()
+
+
+def respond_located(
+    located: Located,
+    file: Path,
+    facts,
+    *,
+    home: Path,
+    today: date,
+    on: date | None,
+    outcome: str | None,
+    reference: str | None,
+    exemptions: tuple[str, ...],
+    review: bool = False,
+    replace_earlier: bool = False,
+    source: str | None = None,
+    registry=None,
+    matched_on: str | None = None,
+) -> RecordedReply:
+    """Record a reply already read (`facts`) for the request found: what the user gave, else
+    what the reply says. The inbox calls this with its own ledger and the request it matched."""
+    chosen_on = on or facts.date
+    chosen_outcome = outcome or facts.outcome
+    if chosen_on is None:
+        raise InputError(f"{file}: the reply carries no date; give --on DATE")
+    if chosen_outcome is None:
+        raise InputError(f"{file}: cannot tell the outcome; give --outcome")
+    chosen_ref = reference or facts.reference
+    chosen_exemptions = exemptions or tuple(facts.exemptions)
+    recorded = record_response(
+        located,
+        on=chosen_on,
+        outcome=chosen_outcome,
+        reference=chosen_ref,
+        exemptions=chosen_exemptions,
+        file=file,
+        home=home,
+        today=today,
+        review=review,
+        answers=facts.answers,
+        numbers=facts.numbers,
+        questions={n: a.as_json() for n, a in facts.questions.items()},
+        replace_earlier=replace_earlier,
+        reply_text=facts.text,
+        unconfirmed=outcome is None,
+        source=source,
+        registry=registry,
+    )
     return RecordedReply(
         located.state.request.council_id,
         matched_on,

@@ -389,7 +389,7 @@ def test_killed_between_record_and_journal_nothing_doubled_or_lost(imap_home):
     names = list(ROUND_MAIL)
     imap_home.server.append("INBOX", *(imap_home.mail(n) for n in names))
     # After the 3rd response is committed by lifecycle, before the inbox journal settles it.
-    report = killed_then_rerun(imap_home, "foi_sender.inbox.record:respond_from_file:3:after")
+    report = killed_then_rerun(imap_home, "foi_sender.inbox.record:respond_located:3:after")
     recovered = [m for m in report["messages"] if m["rule"] == "recorded earlier"]
     # The batch's 4 bounces, the acknowledgement and the clarification, and 3 responses.
     assert len(recovered) == 9

@@ -3,6 +3,7 @@ count an answer gives."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .facts import CITE_START, DATE, EMAIL, MONTH, SCOTTISH, find_exemptions
@@ -82,10 +83,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[ \n]+(?=[A-Z(\d\"'“‘])|\n[ ]*\n")
 _HEADING_LINE = re.compile(r"^[^\n]{0,44}[^\s.,;:!?(\-–—&/]$\n(?=[ ]*[A-Z\d])", re.M)
 
 
-def _sentences(text: str) -> list[str]:
-    """Sentences, and headings or labels (a short line with no closing punctuation) on their own."""
+@functools.lru_cache(maxsize=32)
+def _sentences(text: str) -> tuple[str, ...]:
+    """Sentences, and headings or labels (a short line with no closing punctuation) on their own.
+    Cached: each of the letter's patterns looks for its evidence in the same sentences."""
     text = _HEADING_LINE.sub(lambda m: m.group(0) + "\n", text)
-    return [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip()]
+    return tuple(" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip())
 
 
 def plain_prose(text: str) -> str:
