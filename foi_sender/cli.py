@@ -533,6 +533,11 @@ def describe_answer(answer: dict) -> str:
     "--retry-uncertain", is_flag=True, help="Send again letters whose delivery is unknown."
 )
 @click.option("--retry-failed", is_flag=True, help="Send again letters the server refused.")
+@click.option(
+    "--retry-bounced",
+    is_flag=True,
+    help="Send bounced letters again, to the council's new address (set it first).",
+)
 @pass_app
 def send(
     app: AppContext,
@@ -546,6 +551,7 @@ def send(
     rate,
     retry_uncertain,
     retry_failed,
+    retry_bounced,
 ) -> None:
     """Send ROUND: the first run creates it; a re-run resumes, never sending a letter twice."""
     from foi_sender import rounds
@@ -554,6 +560,11 @@ def send(
 
     if council_ids and all_councils:
         raise InputError("give --council ID ... or --all, not both")
+    if retry_bounced:
+        if all_councils or template_name or retry_uncertain or retry_failed or rate is not None:
+            raise InputError("--retry-bounced goes alone (with --council ID ... to choose)")
+        _resend_bounced(app, round_name, council_ids, transport, dry_run, yes)
+        return
     settings = app.settings
     with rounds.send_lock(app.home):
         ledger = open_ledger(app.home) if not dry_run or ledger_path(app.home).exists() else None
@@ -664,10 +675,40 @@ def _show_bounced(ledger, round_name: str) -> None:
     from foi_sender.lifecycle import bounced_in_round
 
     for council_id, address in bounced_in_round(ledger, round_name) if ledger else ():
-        click.echo(
-            f"  {council_id}: the letter to {address} bounced; find a new address "
-            f"(`foi-sender councils discover {council_id}`)"
-        )
+        click.echo(f"  {council_id}: the letter to {address} bounced; {_bounce_fix(round_name)}")
+
+
+def _bounce_fix(round_name: str) -> str:
+    return (
+        "record a new address (`foi-sender councils discover ID`, or `councils set-email ID "
+        f"ADDRESS --source TEXT --force`), then `foi-sender send {round_name} --retry-bounced`"
+    )
+
+
+def _resend_bounced(app: AppContext, round_name, council_ids, transport, dry_run, yes) -> None:
+    """`send --retry-bounced`: the bounced request letters again, to the councils' new addresses."""
+    from foi_sender.errors import IncompleteRound
+    from foi_sender.followups import prepare_resend
+
+    prepared = prepare_resend(app.home, app.settings, round_name, tuple(council_ids))
+    for skipped in prepared.skipped:
+        click.echo(f"Skipped: {skipped}", err=True)
+    if not prepared.followups:
+        if prepared.skipped:
+            raise IncompleteRound(
+                f"no bounced letter could be sent again ({len(prepared.skipped)} skipped)"
+            )
+        click.echo(f"No bounced letter in round {round_name}.")
+        return
+    rows = [
+        (f.state.request.council_id, (f.state.bounce or {}).get("recipient") or "", f.letter.to)
+        for f in prepared.followups
+    ]
+    click.echo(format_table(("COUNCIL", "BOUNCED AT", "SEND TO"), rows))
+    if dry_run:
+        click.echo("Dry run: nothing sent, nothing recorded.")
+        return
+    _confirm_and_send(app, prepared, True, yes, transport)
 
 
 def _id_list(ids: list[str], shown: int = 12) -> str:
@@ -794,8 +835,8 @@ def _status_notes(states, one_round: bool) -> list[str]:
             why = s.bounce.get("diagnostic") or s.bounce.get("status_code") or "no reason given"
             notes.append(
                 f"{name}: the letter to {s.bounce.get('recipient') or s.letter.to_address} bounced "
-                f"({why if len(why) <= 70 else why[:69] + '…'}); find a new address: "
-                f"`foi-sender councils discover {s.request.council_id}`"
+                f"({why if len(why) <= 70 else why[:69] + '…'}); "
+                + _bounce_fix(s.request.round_name).replace("ID", s.request.council_id)
             )
         elif s.council_due_differs and not s.answered:
             notes.append(

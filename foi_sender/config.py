@@ -455,7 +455,6 @@ def write_then_rename(tmp: Path, target: Path, data: bytes, mode: int) -> None:
         raise
 
 
-
 def write_new_files(files: list[tuple[Path, bytes]], mode: int) -> None:
     """`write_then_rename` for many new files in folders of our own, side by side: each file is
     still synced before its rename, but the filesystem commits concurrent syncs together, so a
