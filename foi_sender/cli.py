@@ -61,6 +61,13 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.obj and ctx.obj.debug)
 
 
+def progress_bar(length: int, label: str):
+    """On stderr, so stdout stays clean for the table or JSON; each step shows its item."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, item_show_func=lambda item: item
+    )
+
+
 class Amount(click.ParamType):
     """A finite number of at least 0: `nan`, `inf` and negatives are refused as they are parsed,
     before anything is sent or recorded (float() takes all three)."""
@@ -144,7 +151,8 @@ def councils() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_json: bool) -> None:
-    """List the councils, their regime and FOI address."""
+    """List the councils: regime, FOI address, its source, and whether a proposal is waiting."""
+    from foi_sender.discovery import discovery_state
     from foi_sender.registry import load_registry
 
     registry = load_registry(app.home)
@@ -154,13 +162,30 @@ def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_j
         if (nation is None or c.nation.lower() == nation.lower())
         and not (missing_email and c.foi_email)
     ]
+    waiting, _ = discovery_state(app.home)
     if as_json:
-        emit_json([c.as_json() for c in chosen])
+        emit_json([{**c.as_json(), "proposal_waiting": c.id in waiting} for c in chosen])
         return
-    rows = [(c.id, c.nation, c.regime, c.foi_email or "(needs an address)") for c in chosen]
-    click.echo(format_table(("ID", "NATION", "REGIME", "FOI ADDRESS"), rows))
+    rows = [
+        (
+            c.id,
+            c.nation,
+            c.regime,
+            c.foi_email or "(needs an address)",
+            _short_source(c.email_source),
+            "yes" if c.id in waiting else "",
+        )
+        for c in chosen
+    ]
+    click.echo(format_table(("ID", "NATION", "REGIME", "FOI ADDRESS", "SOURCE", "PROPOSAL"), rows))
     with_address = sum(1 for c in chosen if c.foi_email)
     click.echo(f"{len(chosen)} councils, {with_address} with an address ({registry.path})")
+
+
+def _short_source(source: str | None, width: int = 40) -> str:
+    if not source:
+        return ""
+    return source if len(source) <= width else source[: width - 1] + "…"
 
 
 @councils.command("check")
@@ -168,14 +193,18 @@ def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_j
 def councils_check(app: AppContext) -> None:
     """Validate councils.yaml; print FILE:LINE: problem for each problem (exit 1 if any)."""
     from foi_sender.errors import CheckFailed
-    from foi_sender.registry import check_registry
+    from foi_sender.registry import check_registry, load_registry, registry_warnings
 
     path, problems, count = check_registry(app.home)
     for problem in problems:
         click.echo(problem)
     if problems:
         raise CheckFailed(f"{path}: {len(problems)} problem(s)")
-    click.echo(f"{path}: {count} councils, no problems")
+    warnings = registry_warnings(load_registry(app.home))
+    for warning in warnings:
+        click.echo(warning)
+    more = f", {len(warnings)} warning(s)" if warnings else ""
+    click.echo(f"{path}: {count} councils, no problems{more}")
 
 
 @councils.command("set-email")
@@ -197,6 +226,176 @@ def councils_set_email(
         click.echo(f"{council_id}: foi_email {old} -> {address} ({path})")
     else:
         click.echo(f"{council_id}: foi_email = {address} ({path})")
+
+
+@councils.command("discover")
+@click.argument("council_ids", nargs=-1, metavar="[ID]...")
+@click.option("--missing", is_flag=True, help="Every council with no FOI address yet.")
+@click.option("--all", "every", is_flag=True, help="Every council in the registry.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Sites at once."
+)
+@click.option(
+    "--gap",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between two requests to one host (robots.txt Crawl-delay may ask for more).",
+)
+@click.option(
+    "--timeout", default=15.0, show_default=True, type=click.FloatRange(0.1), help="Per request."
+)
+@pass_app
+def councils_discover(
+    app: AppContext, council_ids, missing, every, as_json, concurrency, gap, timeout
+) -> None:
+    """Find councils' FOI addresses on their own websites, with evidence.
+
+    Follows freedom-of-information links from each council's homepage (at most 8 pages, 3 clicks
+    deep, its own domain only, robots.txt honoured) and keeps what it finds as proposals: see them
+    with `councils candidates`, write them with `councils accept`. Nothing is written to
+    councils.yaml by this command. Pages fetched in the last day are reused, so a re-run resumes.
+    """
+    from foi_sender.config import config_path
+    from foi_sender.discovery import choose_councils, discover
+    from foi_sender.discovery.crawl import Politeness
+
+    chosen = choose_councils(app.home, tuple(council_ids), missing, every)
+    email = app.settings.requester.email if config_path(app.home).exists() else None
+    politeness = Politeness(gap=gap, request_timeout=timeout)
+    with progress_bar(len(chosen), "Discovering") as bar:
+        try:
+            outcomes = discover(
+                app.home,
+                chosen,
+                requester_email=email,
+                concurrency=concurrency,
+                politeness=politeness,
+                progress=lambda o: bar.update(1, f"{o.council_id}: {o.outcome}"),
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                "\nThe councils finished so far are kept; the same command again goes on "
+                "(pages of the last day are not fetched again).",
+                err=True,
+            )
+            raise
+    if as_json:
+        emit_json([_outcome_json(o) for o in outcomes])
+        return
+    rows = [
+        (
+            o.council_id,
+            o.outcome,
+            f"{o.best.address} ({o.best.score})" if o.best else "",
+            f"{o.review.address} ({o.review.score})" if o.review else "",
+        )
+        for o in outcomes
+    ]
+    click.echo(format_table(("ID", "OUTCOME", "FOI ADDRESS (SCORE)", "REVIEW ADDRESS"), rows))
+    found = sum(1 for o in outcomes if o.best)
+    click.echo(
+        f"{found} of {len(outcomes)} councils have a proposal: `foi-sender councils candidates` "
+        "shows the evidence, `foi-sender councils accept ID` writes one."
+    )
+
+
+def _outcome_json(outcome) -> dict:
+    return {
+        "council": outcome.council_id,
+        "outcome": outcome.outcome,
+        "foi_email": outcome.best.as_json() if outcome.best else None,
+        "review_email": outcome.review.as_json() if outcome.review else None,
+        "moved_to": outcome.moved_to,
+        "pages": outcome.pages,
+    }
+
+
+@councils.command("candidates")
+@click.argument("council_ids", nargs=-1, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def councils_candidates(app: AppContext, council_ids, as_json: bool) -> None:
+    """List proposed addresses with their score and evidence (page or reply, and the words)."""
+    from foi_sender.discovery import list_candidates
+
+    found = list_candidates(app.home, tuple(council_ids))
+    if as_json:
+        emit_json([c.as_json() for c in found])
+        return
+    for c in found:
+        click.echo(f"{c.council_id}  {c.kind:<6} {c.address}  score {c.score}  ({c.source})")
+        click.echo(f"    where: {c.url} (found {c.found_on.isoformat()})")
+        click.echo(f"    says:  {c.evidence}")
+    click.echo(f"{len(found)} proposal(s) for {len({c.council_id for c in found})} council(s)")
+
+
+@councils.command("accept")
+@click.argument("council_id", metavar="[ID]", required=False)
+@click.argument("address", required=False)
+@click.option("--all", "every", is_flag=True, help="Every council without an address...")
+@click.option(
+    "--min-score", type=click.IntRange(0, 100), help="...whose best proposal scores at least S."
+)
+@pass_app
+def councils_accept(app: AppContext, council_id, address, every, min_score) -> None:
+    """Write a council's proposed address (its best, or ADDRESS) into the home's councils.yaml.
+
+    email_source records the page (or reply) and the date it was found; comments and layout of
+    the file are kept. With --all --min-score S: every council without an address whose best
+    proposal scores at least S (review them first with `councils candidates`).
+    """
+    from foi_sender.discovery import accept
+
+    path, copied, accepted = accept(app.home, council_id, address, every=every, min_score=min_score)
+    if not accepted:
+        click.echo("Nothing to write: no proposal is new (or none scores high enough).")
+        return
+    if copied:
+        click.echo(f"Copied the shipped registry to {path} (it now replaces the shipped one).")
+    for item in accepted:
+        click.echo(f"{item.council_id}: {item.field} = {item.address} (source: {item.source})")
+    click.echo(f"{len(accepted)} address(es) written to {path}")
+
+
+@councils.command("reject")
+@click.argument("council_id", metavar="ID")
+@click.argument("address")
+@pass_app
+def councils_reject(app: AppContext, council_id: str, address: str) -> None:
+    """Remember that ADDRESS is wrong for a council: never proposed for it again."""
+    from foi_sender.discovery import reject
+
+    removed = reject(app.home, council_id, address)
+    click.echo(f"{council_id}: {address} rejected ({removed} proposal(s) removed)")
+
+
+@councils.command("import")
+@click.argument("file", metavar="FILE.csv", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@pass_app
+def councils_import(app: AppContext, file: Path, dry_run: bool) -> None:
+    """Import your own list of addresses from a CSV file.
+
+    Columns: id, gss_code or name (names are matched tolerantly; ambiguous ones are refused);
+    foi_email; optional review_email and source. Shows new / changed / unchanged addresses, then
+    writes them into the home's councils.yaml (unless --dry-run).
+    """
+    from foi_sender.discovery.importer import import_file
+
+    changes, path = import_file(app.home, file, dry_run=dry_run)
+    for c in changes:
+        was = f" (was {c.old})" if c.kind == "changed" else ""
+        click.echo(f"{c.kind:<9} {c.council_id}: {c.field} = {c.new}{was}")
+    counts = {k: sum(1 for c in changes if c.kind == k) for k in ("new", "changed", "unchanged")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if dry_run:
+        click.echo(f"{summary}; nothing written (--dry-run)")
+    elif path is None:
+        click.echo(f"{summary}; nothing to write")
+    else:
+        click.echo(f"{summary}; written to {path}")
 
 
 @cli.command()
@@ -371,12 +570,7 @@ def _send_with_progress(ledger, settings, transport, messages, rate, prebuilt):
 
     previous = signal.signal(signal.SIGINT, ask_to_stop)
     try:
-        with click.progressbar(
-            length=len(messages),
-            label="Sending",
-            file=sys.stderr,
-            item_show_func=lambda item: item,
-        ) as bar:
+        with progress_bar(len(messages), "Sending") as bar:
 
             def advance(council, outcome):
                 bar.update(1, f"{council}: {outcome}")
@@ -603,6 +797,7 @@ def respond(
     from foi_sender.errors import InputError
     from foi_sender.lifecycle import open_request, record_response, respond_from_file
 
+    learned = ()
     if file is not None:
         recorded = respond_from_file(
             app.home,
@@ -621,6 +816,7 @@ def respond(
         review, done = review or recorded.review, recorded.recorded
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
+        learned = recorded.learned
     else:
         if not council_id or not on or not outcome:
             raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")
@@ -637,10 +833,15 @@ def respond(
                 today=_today(),
                 review=review,
                 replace_earlier=replace_earlier,
-            )
+            ).new
     what = f"{'review answer' if review else 'response'} of {day.isoformat()}"
     done_text = "recorded" if done else "already recorded, nothing changed"
     click.echo(f"{round_name}/{council_id}: {what} {done_text} ({outcome.replace('_', ' ')}).")
+    for proposal in learned:
+        click.echo(
+            f"Proposed {proposal.kind} address {proposal.address} for {council_id}, from the "
+            f"reply (`foi-sender councils candidates {council_id}`)."
+        )
 
 
 @cli.command()

@@ -77,6 +77,35 @@ MIGRATIONS = (
         sequence INTEGER NOT NULL
     );
     """,
+    # Proposed addresses (discovery, replies) with their evidence, the user's rejections, and how
+    # each council's last discovery ended. Nothing here reaches councils.yaml without `accept`.
+    """
+    CREATE TABLE address_candidates (
+        id INTEGER PRIMARY KEY,
+        council_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('foi','review')),
+        address TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('site','reply')),
+        url TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        found_on TEXT NOT NULL,
+        UNIQUE (council_id, kind, address)
+    );
+    CREATE TABLE address_rejections (
+        council_id TEXT NOT NULL,
+        address TEXT NOT NULL,
+        rejected_at TEXT NOT NULL,
+        PRIMARY KEY (council_id, address)
+    );
+    CREATE TABLE discovery_outcomes (
+        council_id TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        moved_to TEXT,
+        pages INTEGER NOT NULL,
+        finished_at TEXT NOT NULL
+    );
+    """,
 )
 
 

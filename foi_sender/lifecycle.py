@@ -11,10 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
-from foi_sender.errors import BrokenRecord, InputError
+from foi_sender.errors import BrokenRecord, FoiError, InputError
 from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger, read_ledger
 from foi_sender.paths import safe_suffix, slug
 
@@ -373,6 +374,13 @@ def _check_day(state: RequestState, on: date, today: date, what: str) -> None:
         raise InputError(f"{what} {on} is in the future (today is {today})")
 
 
+class Recorded(NamedTuple):
+    """What `record_response` did: recorded anew (or found the same answer already there)."""
+
+    new: bool
+    learned: tuple = ()
+
+
 def record_response(
     located: Located,
     *,
@@ -387,12 +395,14 @@ def record_response(
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
     replace_earlier: bool = False,
-) -> bool:
+    reply_text: str | None = None,
+) -> Recorded:
     """The council answered (or, with review=True, answered the internal review).
 
-    Returns False when the same answer was recorded before (nothing is recorded again). A
-    different answer to one already recorded needs `replace_earlier`: a second reply must not
-    quietly take the place of the first."""
+    `Recorded.new` is False when the same answer was recorded before (nothing is recorded
+    again). A different answer to one already recorded needs `replace_earlier`: a second reply
+    must not quietly take the place of the first. `Recorded.learned` holds the address proposals
+    the reply file taught (see discovery.learn)."""
     from foi_sender.exemptions import normalise_exemptions
 
     state = located.state
@@ -419,13 +429,13 @@ def record_response(
     earlier = _earlier_answer(state, kind)
     if earlier is not None:
         if _same_answer(earlier, on, data, home, file):
-            return False
+            return Recorded(new=False)
         if not replace_earlier:
             raise InputError(_already_answered(state, earlier, review))
     kept = _keep_reply_file(home, state, file, on, review) if file else None
     if kept is None:
         add_event(located, kind, on, data, today)
-        return True
+        return Recorded(new=True)
     target, created = kept
     data["file"] = str(target.relative_to(home))
     try:
@@ -434,7 +444,23 @@ def record_response(
         if created:  # nothing refers to the copy: do not leave it behind
             target.unlink(missing_ok=True)
         raise
-    return True
+    learned = _learn_addresses(located, home, file, data["file"], on, reply_text)
+    return Recorded(new=True, learned=tuple(learned))
+
+
+def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
+    """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
+    from foi_sender.discovery.learn import learn_from_reply
+    from foi_sender.registry import load_registry
+    from foi_sender.replies import read_reply
+
+    try:
+        council = load_registry(home).get(located.state.request.council_id)
+        if text is None:
+            text = read_reply(file).text
+        return learn_from_reply(located.ledger, council, text, on, kept)
+    except FoiError:
+        return []
 
 
 def _earlier_answer(state: RequestState, kind: str) -> EventRow | None:
@@ -641,6 +667,7 @@ class RecordedReply:
     exemptions: tuple[str, ...]
     review: bool = False  # recorded as the answer to the internal review
     recorded: bool = True  # False: the same answer was recorded before
+    learned: tuple = ()  # address proposals the reply taught
 
 
 def respond_from_file(
@@ -699,6 +726,7 @@ def respond_from_file(
             answers=facts.answers,
             numbers=facts.numbers,
             replace_earlier=replace_earlier,
+            reply_text=facts.text,
         )
     finally:
         ledger.close()
@@ -710,7 +738,8 @@ def respond_from_file(
         chosen_ref,
         chosen_exemptions,
         review,
-        recorded,
+        recorded.new,
+        recorded.learned,
     )
 
 

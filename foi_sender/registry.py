@@ -99,6 +99,17 @@ def check_registry(home: Path) -> tuple[Path, list[str], int]:
     return path, problems, len(councils)
 
 
+def registry_warnings(registry: Registry) -> list[str]:
+    """What is allowed but worth a look: an address nobody said where it came from (the user's
+    own list is theirs to vouch for, so it is not an error)."""
+    return [
+        f"{registry.path}:{c.line}: warning: {c.id} has foi_email but no email_source "
+        "(say where the address was found)"
+        for c in registry.councils
+        if c.foi_email and not c.email_source
+    ]
+
+
 def _parse(path: Path) -> tuple[list[Council], list[str]]:
     try:
         raw = path.read_bytes()
@@ -215,8 +226,6 @@ def _read_council(node, line: int) -> tuple[Council | None, list[tuple[int, str]
     missing = [key for key in _REQUIRED if key not in values]
     if missing:
         problems.append((line, f"missing {', '.join(missing)}"))
-    if "foi_email" in values and "email_source" not in values:
-        problems.append((line, "foi_email needs email_source: say where the address was found"))
     nation, regime = values.get("nation"), values.get("regime")
     if nation in NATIONS and regime in REGIMES and (nation == "Scotland") != (regime == "FOISA"):
         problems.append(
@@ -347,3 +356,37 @@ def _set_key(
     while last > first + 1 and not lines[last - 1].strip():
         last -= 1
     return lines[:last] + [new_line] + lines[last:]
+
+
+def set_fields(home: Path, changes: dict[str, dict[str, str]]) -> tuple[Path, bool]:
+    """Several councils' fields set in one write of the home's councils.yaml, keeping every other
+    line as it was (comments, layout, line endings). `changes` maps council id -> {key: value};
+    values are checked as councils.yaml checks them. Returns the file and whether it was first
+    copied from the shipped registry."""
+    target = home / REGISTRY_NAME
+    copied = not target.exists()
+    registry = load_registry(home)
+    raw = registry.path.read_bytes().decode("utf-8")
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    lines = raw.replace("\r\n", "\n").splitlines(keepends=True)
+    # Edit from the bottom up so a line added to one council does not move the next one's start.
+    for council in sorted((registry.get(i) for i in changes), key=lambda c: -c.line):
+        for key, value in changes[council.id].items():
+            if key not in _OPTIONAL:
+                raise InputError(f"{key} cannot be set this way")
+            problem = _field_problem(key, value)
+            if problem:
+                raise InputError(f"{council.id}: {problem}")
+            # Sources are always quoted, as set_email writes them; addresses only when needed.
+            text = json.dumps(value, ensure_ascii=False) if key == "email_source" else None
+            lines = _set_key(lines, council.line, key, text or _yaml_scalar(value))
+    new_text = "".join(lines)
+    try:
+        _, problems = _read_root(target, _compose(new_text))
+    except yaml.YAMLError as exc:
+        line, message = _yaml_problem(exc, new_text)
+        problems = [f"{target}:{line}: the edit would break the file ({message}); nothing written"]
+    if problems:
+        raise RegistryError(problems)
+    atomic_write(target, new_text.replace("\n", newline).encode("utf-8"))
+    return target, copied

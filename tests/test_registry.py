@@ -174,11 +174,6 @@ BAD = {
         9,
         "missing nation",
     ),
-    "foi_email without email_source": (
-        GOOD.replace("    email_source: the council's FOI reply of 2025\n", ""),
-        3,
-        "foi_email needs email_source",
-    ),
     "wrong nation": (
         GOOD.replace("nation: Scotland", "nation: Scotlnd"),
         11,
@@ -486,6 +481,7 @@ def test_list_json_shape(run):
         "email_source": "Leicester City Council's FOI reply of 2025 (internal review address)",
         "homepage": "https://www.leicester.gov.uk/",
         "salutation": None,
+        "proposal_waiting": False,
     }
 
 
@@ -493,9 +489,11 @@ def test_list_table(run):
     result = run("councils", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "NATION", "REGIME", "FOI", "ADDRESS"]
+    assert lines[0].split() == ["ID", "NATION", "REGIME", "FOI", "ADDRESS", "SOURCE", "PROPOSAL"]
     assert re.search(
-        r"^leicester +England +FOIA +info\.requests@leicester\.gov\.uk$", result.stdout, re.M
+        r"^leicester +England +FOIA +info\.requests@leicester\.gov\.uk +Leicester City Council's",
+        result.stdout,
+        re.M,
     )
     assert re.search(r"^glasgow +Scotland +FOISA +\(needs an address\)$", result.stdout, re.M)
     assert lines[-1] == f"212 councils, 2 with an address ({SHIPPED})"
