@@ -109,3 +109,27 @@ def test_a_password_from_the_keyring_is_still_found_and_used(tmp_path):
         assert "Sent 2." in out
         assert server.auth_attempts == [(SMTP_USER, SMTP_PASSWORD, True)]
     assert "keyring" in imported
+
+
+def test_the_exit_spares_the_collection_and_still_runs_atexit_handlers(tmp_path):
+    # main() freezes the heap once the command is over; what atexit holds still runs after it.
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0))\n"
+        "from foi_sender.cli import main\n"
+        "sys.argv = ['foi-sender', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FOI_SENDER_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "deadline", "2025-03-14"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("frozen: True")
+    # The holiday cache is saved by an atexit handler of foi_sender.deadlines.
+    assert list((tmp_path / "cache" / "foi-sender").glob("uk-holidays-*.json"))
