@@ -107,6 +107,7 @@ class Requester:
     organisation: str | None = None
     address: str | None = None
     phone: str | None = None
+    reply_tag: bool = False  # Reply-To user+<token>@domain, so replies name their request
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    user: str
+    port: int = 993
+    security: str = "ssl"
+    folder: str = "INBOX"
+    ca_file: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     requester: Requester
     transport: str = "outbox"
@@ -130,10 +142,18 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     alarm_days: int = 2
     extra_holidays: tuple[date, ...] = ()
+    imap: ImapSettings | None = None
 
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "requester": {"name": str, "email": str, "organisation": str, "address": str, "phone": str},
+    "requester": {
+        "name": str,
+        "email": str,
+        "organisation": str,
+        "address": str,
+        "phone": str,
+        "reply_tag": bool,
+    },
     "send": {"transport": str, "rate_per_minute": (int, float)},
     "smtp": {
         "host": str,
@@ -147,6 +167,15 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "retry_delay": (int, float),
     },
     "calendar": {"alarm_days": int, "extra_holidays": list},
+    "imap": {
+        "host": str,
+        "port": int,
+        "security": str,
+        "user": str,
+        "folder": str,
+        "ca_file": str,
+        "timeout": (int, float),
+    },
 }
 _SECRET_KEYS = {"password", "pass", "passwd", "token", "secret"}
 
@@ -216,6 +245,7 @@ def _build(raw: dict, path: Path) -> Settings:
         organisation=_optional_text(req, "organisation"),
         address=_optional_text(req, "address", multiline=True),
         phone=_optional_text(req, "phone"),
+        reply_tag=req.get("reply_tag", False),
     )
     send = raw.get("send", {})
     transport = send.get("transport", "outbox")
@@ -238,6 +268,7 @@ def _build(raw: dict, path: Path) -> Settings:
         smtp=smtp,
         alarm_days=alarm_days,
         extra_holidays=_extra_holidays(cal.get("extra_holidays", [])),
+        imap=_imap_settings(raw["imap"]) if "imap" in raw else None,
     )
 
 
@@ -298,6 +329,31 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
     )
 
 
+def _imap_settings(imap: dict) -> ImapSettings:
+    if "host" not in imap or "user" not in imap:
+        raise InputError("[imap] needs host and user")
+    security = imap.get("security", "ssl")
+    if security not in SECURITIES:
+        raise InputError(
+            f"[imap] security must be one of {', '.join(SECURITIES)}, not {security!r}"
+        )
+    port = imap.get("port", 993 if security == "ssl" else 143)
+    if not 0 < port < 65536:
+        raise InputError(f"[imap] port {port} is not a TCP port")
+    timeout = float(imap.get("timeout", 60))
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise InputError("[imap] timeout must be more than 0 seconds")
+    return ImapSettings(
+        host=check_text(imap["host"], "[imap] host", max_length=253),
+        user=check_text(imap["user"], "[imap] user"),
+        port=port,
+        security=security,
+        folder=check_text(imap.get("folder", "INBOX"), "[imap] folder"),
+        ca_file=imap.get("ca_file"),
+        timeout=timeout,
+    )
+
+
 def _extra_holidays(values: list) -> tuple[date, ...]:
     days = []
     for value in values:
@@ -341,6 +397,15 @@ user = {email}
 [calendar]
 alarm_days = 2            # reminder this many days before each deadline
 extra_holidays = []       # ISO dates proclaimed after the holidays package was released
+
+# Reading replies (`foi-sender inbox fetch`); the password comes from FOI_SENDER_IMAP_PASSWORD
+# or the keyring (service "foi-sender-imap"), never from this file.
+# [imap]
+# host = "imap.gmail.com"
+# port = 993
+# security = "ssl"          # ssl | starttls | none
+# user = {email}
+# folder = "INBOX"
 """
 
 
