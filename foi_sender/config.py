@@ -299,18 +299,28 @@ def check_requester_name(value: str, what: str, fix: str) -> str:
     return value.strip()
 
 
-def _smtp_settings(smtp: dict) -> SmtpSettings:
-    security = smtp.get("security", "starttls")
+def _connection(
+    table: dict, section: str, *, security: str, ssl_port: int, plain_port: int, timeout: float
+):
+    """The security, port and timeout an [smtp] or [imap] table sets, each checked."""
+    security = table.get("security", security)
     if security not in SECURITIES:
         raise InputError(
-            f"[smtp] security must be one of {', '.join(SECURITIES)}, not {security!r}"
+            f"[{section}] security must be one of {', '.join(SECURITIES)}, not {security!r}"
         )
-    port = smtp.get("port", 465 if security == "ssl" else 587)
+    port = table.get("port", ssl_port if security == "ssl" else plain_port)
     if not 0 < port < 65536:
-        raise InputError(f"[smtp] port {port} is not a TCP port")
-    timeout = float(smtp.get("timeout", 30))
+        raise InputError(f"[{section}] port {port} is not a TCP port")
+    timeout = float(table.get("timeout", timeout))
     if not math.isfinite(timeout) or timeout <= 0:
-        raise InputError("[smtp] timeout must be more than 0 seconds")
+        raise InputError(f"[{section}] timeout must be more than 0 seconds")
+    return security, port, timeout
+
+
+def _smtp_settings(smtp: dict) -> SmtpSettings:
+    security, port, timeout = _connection(
+        smtp, "smtp", security="starttls", ssl_port=465, plain_port=587, timeout=30
+    )
     host = check_text(smtp.get("host", "localhost"), "[smtp] host", max_length=253)
     user = smtp.get("user")
     retries, retry_delay = smtp.get("retries", 3), float(smtp.get("retry_delay", 2.0))
@@ -332,17 +342,9 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
 def _imap_settings(imap: dict) -> ImapSettings:
     if "host" not in imap or "user" not in imap:
         raise InputError("[imap] needs host and user")
-    security = imap.get("security", "ssl")
-    if security not in SECURITIES:
-        raise InputError(
-            f"[imap] security must be one of {', '.join(SECURITIES)}, not {security!r}"
-        )
-    port = imap.get("port", 993 if security == "ssl" else 143)
-    if not 0 < port < 65536:
-        raise InputError(f"[imap] port {port} is not a TCP port")
-    timeout = float(imap.get("timeout", 60))
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise InputError("[imap] timeout must be more than 0 seconds")
+    security, port, timeout = _connection(
+        imap, "imap", security="ssl", ssl_port=993, plain_port=143, timeout=60
+    )
     return ImapSettings(
         host=check_text(imap["host"], "[imap] host", max_length=253),
         user=check_text(imap["user"], "[imap] user"),
