@@ -363,6 +363,9 @@ def _import_yagmail():
     sys.modules["keyring"] = None
     try:
         import yagmail
+    except ImportError:  # a yagmail that cannot do without keyring: let it have it
+        del sys.modules["keyring"]
+        import yagmail
     finally:
         if sys.modules.get("keyring", False) is None:
             del sys.modules["keyring"]
