@@ -16,10 +16,11 @@ from dataclasses import replace as replace_context
 from datetime import date
 from pathlib import Path
 
+import foi_sender.inbox.journal as journal
+import foi_sender.inbox.store as store
 from foi_sender import deadlines
 from foi_sender.config import now, write_new_files
 from foi_sender.errors import InputError
-from foi_sender.inbox import journal, store
 from foi_sender.inbox.match import Match, build_index
 from foi_sender.inbox.record import Context, Outcome, decide
 from foi_sender.inbox.sources import ImapMailbox, Incoming, from_paths
