@@ -431,6 +431,20 @@ def test_import_of_mbox_maildir_and_eml_twice_records_once(sent, tmp_path):
     assert [p.name for p in attached if p.is_file()] == ["01-Response-250417.docx"]
 
 
+def test_a_message_twice_in_one_mbox_is_stored_and_recorded_once(sent, tmp_path):
+    # A mailbox export with a copy of an answer that carries a Word attachment.
+    box = mailbox.mbox(tmp_path / "export.mbox")
+    for name in ("kent-tagged-response", "walsall-postfix-dsn", "kent-tagged-response"):
+        box.add(sent.mail(name))
+    box.flush()
+    report = json.loads(sent("inbox", "import", str(tmp_path / "export.mbox"), "--json").stdout)
+    assert [line["state"] for line in report["messages"]] == ["processed", "processed", "seen"]
+    assert sent.sql("SELECT COUNT(*) FROM inbox_messages") == [(2,)]
+    assert sent.sql("SELECT COUNT(*) FROM events WHERE kind = 'response'") == [(1,)]
+    files = [p for p in (sent.folder / "inbox").rglob("*") if p.is_file()]
+    assert sorted(p.suffix for p in files) == [".docx", ".eml", ".eml"]  # no temporary left
+
+
 def test_review_response_is_recorded_as_the_reviews_answer(sent, tmp_path):
     sheffield = tmp_path / "sheffield.eml"
     sheffield.write_bytes(
