@@ -676,13 +676,17 @@ def _show_bounced(ledger, round_name: str) -> None:
     from foi_sender.lifecycle import bounced_in_round
 
     for council_id, address in bounced_in_round(ledger, round_name) if ledger else ():
-        click.echo(f"  {council_id}: the letter to {address} bounced; {_bounce_fix(round_name)}")
+        click.echo(
+            f"  {council_id}: the letter to {address} bounced; "
+            + _bounce_fix(round_name, council_id)
+        )
 
 
-def _bounce_fix(round_name: str) -> str:
+def _bounce_fix(round_name: str, council_id: str) -> str:
     return (
-        "record a new address (`foi-sender councils discover ID`, or `councils set-email ID "
-        f"ADDRESS --source TEXT --force`), then `foi-sender send {round_name} --retry-bounced`"
+        f"record a new address (`foi-sender councils discover {council_id}`, or `councils "
+        f"set-email {council_id} ADDRESS --source TEXT --force`), then `foi-sender send "
+        f"{round_name} --retry-bounced`"
     )
 
 
@@ -837,7 +841,7 @@ def _status_notes(states, one_round: bool) -> list[str]:
             notes.append(
                 f"{name}: the letter to {s.bounce.get('recipient') or s.letter.to_address} bounced "
                 f"({why if len(why) <= 70 else why[:69] + '…'}); "
-                + _bounce_fix(s.request.round_name).replace("ID", s.request.council_id)
+                + _bounce_fix(s.request.round_name, s.request.council_id)
             )
         elif s.council_due_differs and not s.answered:
             notes.append(

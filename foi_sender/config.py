@@ -475,6 +475,8 @@ def write_new_files(files: list[tuple[Path, bytes]], mode: int) -> None:
         except OSError as exc:
             raise InputError(f"cannot write {target}: {_os_reason(exc)}") from exc
 
+    if not files:
+        return
     with ThreadPoolExecutor(max_workers=16) as pool:
         for _ in pool.map(write, files):
             pass
