@@ -15,7 +15,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
-from .. import deadlines
+from ..deadlines import london_date
 from ..errors import ReplyError
 from .formats import docx_text, odt_text, pdf_text, xlsx_text
 from .text import cut_quoted, normalise, short
@@ -162,7 +162,7 @@ def _header_date(msg: Message) -> date | None:
         when = parsedate_to_datetime(header_text(msg, "date"))
     except (TypeError, ValueError, IndexError):
         return None
-    return deadlines.london_date(when) if when.tzinfo else when.date()
+    return london_date(when) if when.tzinfo else when.date()
 
 
 def html_to_text(markup: str) -> str:
