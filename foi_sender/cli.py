@@ -822,7 +822,12 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
 @cli.command()
 @click.argument("round_name", metavar="ROUND")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="xlsx: an Excel workbook (needs -o), with a sheet defining every column.",
 )
 @click.option(
     "-o",
@@ -835,15 +840,47 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     """One row per council: status, dates, outcome, reference, exemptions and the answers."""
     from foi_sender.config import config_path
     from foi_sender.dataset import dataset_rows, render_dataset, write_dataset
+    from foi_sender.errors import InputError
 
+    if fmt == "xlsx" and output is None:
+        raise InputError("--format xlsx writes a workbook file: give -o FILE.xlsx")
     settings = app.settings if config_path(app.home).exists() else None
     rows = dataset_rows(app.home, settings, round_name)
+    if fmt == "xlsx":
+        from foi_sender.spreadsheet import write_xlsx
+
+        write_xlsx(output, rows)
+        click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+        return
     text = render_dataset(rows, fmt)
     if output is None:
         click.echo(text, nl=False)
         return
     write_dataset(output, text)
     click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .html file to write (replaced atomically).",
+)
+@pass_app
+def report(app: AppContext, round_name, output) -> None:
+    """The round as one self-contained HTML page: counts, a UK map, charts and the answers."""
+    from foi_sender.config import config_path
+    from foi_sender.report import write_report
+
+    settings = app.settings if config_path(app.home).exists() else None
+    written = write_report(app.home, settings, round_name, output)
+    click.echo(
+        f"Wrote {written.path}: {written.requests} requests, {written.answered} answered. "
+        "Open it in any web browser; it needs no network."
+    )
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
