@@ -78,12 +78,15 @@ def _svg(figure, prefix: str, titles: dict[str, str] | None = None) -> str:
 
 def answers_over_time(rows: list[tuple[int, int, int]], sent: int) -> str:
     """Answers per working day since sending, the running share, and the 20-day line."""
+    from matplotlib.ticker import MaxNLocator
+
     with _figure(7.5, 3.2) as figure:
         axes = figure.subplots()
         days = [day for day, _, _ in rows]
         axes.bar(days, [n for _, n, _ in rows], width=0.8, color=ACCENT, label="answers that day")
         axes.set_xlabel("working days since the request was received")
         axes.set_ylabel("answers that day")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.axvline(ON_TIME + 0.5, color="#b2182b", linestyle="--", linewidth=1)
         axes.text(
             ON_TIME + 0.8,
@@ -111,6 +114,8 @@ def answers_over_time(rows: list[tuple[int, int, int]], sent: int) -> str:
 
 
 def time_to_answer(bins: list[tuple[str, int, int]]) -> str:
+    from matplotlib.ticker import MaxNLocator
+
     with _figure(7.5, 2.8) as figure:
         axes = figure.subplots()
         starts = [start for _, start, _ in bins]
@@ -119,6 +124,7 @@ def time_to_answer(bins: list[tuple[str, int, int]]) -> str:
         axes.set_xticks(starts + [starts[-1] + BIN] if starts else [0])
         axes.set_xlabel(f"working days to answer ({BIN} a bar; red: after the 20th)")
         axes.set_ylabel("replies")
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.axvline(ON_TIME, color="#b2182b", linestyle="--", linewidth=1)
         return _svg(figure, "time-to-answer")
 
@@ -197,11 +203,13 @@ def hex_map(hexmap: HexMap, colour_of: dict[str, str], titles: dict[str, str]) -
     from matplotlib.patches import RegularPolygon
 
     width = math.sqrt(3)
-    with _figure(5.2, 7.4) as figure:
+    xs = [width * (c.q + 0.5 * (c.r & 1)) for c in hexmap.hexes]
+    ys = [1.5 * c.r for c in hexmap.hexes]
+    span_x, span_y = max(xs) - min(xs) + 2, max(ys) - min(ys) + 2
+    with _figure(5.0, 5.0 * span_y / span_x) as figure:
+        figure.get_layout_engine().set(w_pad=0, h_pad=0)
         axes = figure.subplots()
-        for cell in hexmap.hexes:
-            x = width * (cell.q + 0.5 * (cell.r & 1))
-            y = 1.5 * cell.r
+        for cell, x, y in zip(hexmap.hexes, xs, ys, strict=True):
             patch = RegularPolygon(
                 (x, y),
                 6,
@@ -212,8 +220,6 @@ def hex_map(hexmap: HexMap, colour_of: dict[str, str], titles: dict[str, str]) -
             )
             patch.set_gid(f"hex-{cell.lad}")
             axes.add_patch(patch)
-        xs = [width * (c.q + 0.5 * (c.r & 1)) for c in hexmap.hexes]
-        ys = [1.5 * c.r for c in hexmap.hexes]
         axes.set_xlim(min(xs) - 1, max(xs) + 1)
         axes.set_ylim(min(ys) - 1, max(ys) + 1)
         axes.set_aspect("equal")

@@ -1,0 +1,96 @@
+"""`export --format xlsx`: the workbook re-opened with openpyxl has real numbers and dates, a frozen
+and filtered header, a sheet defining every column, and no formula from a council's reply text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+from big_round import HOSTILE_REPLY, clock
+
+from foi_sender.dataset import columns
+
+REPLIES = Path(__file__).parent / "fixtures" / "replies"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture
+def workbook(run, home):
+    with clock("2025-04-14T09:30:00+01:00"):
+        sent = run("send", "r1", "--council", "leicester", "--council", "coventry", "--yes")
+        assert sent.exit_code == 0, sent.output
+    with clock("2025-05-13T12:00:00+01:00"):
+        for council, path in (
+            ("leicester", HOSTILE_REPLY),
+            ("coventry", REPLIES / "coventry-2025.txt"),
+        ):
+            result = run("respond", "r1", council, "--file", str(path))
+            assert result.exit_code == 0, result.output
+        out = home / "answers.xlsx"
+        result = run("export", "r1", "--format", "xlsx", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 2 rows to {out}." in result.stderr
+    return openpyxl.load_workbook(out)
+
+
+def rows_of(sheet) -> list[dict]:
+    header = [c.value for c in sheet[1]]
+    return [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+
+
+def test_numbers_are_numbers_and_dates_are_dates(workbook):
+    answers = {r["council"]: r for r in rows_of(workbook["answers"])}
+    coventry, leicester = answers["coventry"], answers["leicester"]
+    assert coventry["number_5"] == 29 and isinstance(coventry["number_5"], int)
+    assert leicester["number_5"] == 14
+    assert coventry["sent_on"] == datetime(2025, 4, 14)  # openpyxl reads dates back as datetimes
+    assert coventry["due"] == datetime(2025, 5, 15)
+    assert coventry["response_on"] == datetime(2025, 5, 7)
+    assert coventry["reference"] == "FOI704387821"
+    sheet = workbook["answers"]
+    date_column = [c.value for c in sheet[1]].index("sent_on")
+    assert sheet.cell(row=2, column=date_column + 1).number_format == "yyyy-mm-dd"
+    assert coventry["review_due"] is None  # empty, not the text "None"
+
+
+def test_header_frozen_filtered_and_columns_sized(workbook):
+    sheet = workbook["answers"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == sheet.dimensions
+    assert all(cell.font.bold for cell in sheet[1])
+    widths = {sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    assert min(widths) >= 8 and max(widths) <= 60 and len(widths) > 3
+
+
+def test_every_column_is_defined_with_its_source(workbook):
+    header = [c.value for c in workbook["answers"][1]]
+    defined = rows_of(workbook["columns"])
+    assert [d["column"] for d in defined] == header == [name for name, *_ in columns()]
+    assert all(d["meaning"] and d["type"] and d["where the value comes from"] for d in defined)
+    assert workbook["columns"].freeze_panes == "A2"
+
+
+def test_no_cell_is_a_formula(workbook):
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", cell.coordinate
+                if isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (cell.coordinate, cell.value)
+    leicester = next(r for r in rows_of(workbook["answers"]) if r["council"] == "leicester")
+    # neutralised, not dropped: the council's words are all there after the apostrophe
+    assert leicester["answer_1"].startswith("'=HYPERLINK(")
+    assert leicester["answer_2"].startswith("'+44 116")
+    assert leicester["answer_3"].startswith("'@SUM(1+1)")
+
+
+def test_xlsx_needs_a_file(run, home):
+    with clock("2025-04-14T09:30:00+01:00"):
+        assert run("send", "r1", "--council", "leicester", "--yes").exit_code == 0
+    result = run("export", "r1", "--format", "xlsx")
+    assert result.exit_code != 0
+    assert result.output == "Error: --format xlsx writes a workbook file: give -o FILE.xlsx\n"
