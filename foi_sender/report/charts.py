@@ -39,12 +39,12 @@ _STYLE = {
 
 
 @contextmanager
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout: str | None = "constrained"):
     import matplotlib
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_STYLE):
-        yield Figure(figsize=(width, height), layout="constrained")
+        yield Figure(figsize=(width, height), layout=layout)
 
 
 def _svg(figure, prefix: str, titles: dict[str, str] | None = None) -> str:
@@ -206,9 +206,8 @@ def hex_map(hexmap: HexMap, colour_of: dict[str, str], titles: dict[str, str]) -
     xs = [width * (c.q + 0.5 * (c.r & 1)) for c in hexmap.hexes]
     ys = [1.5 * c.r for c in hexmap.hexes]
     span_x, span_y = max(xs) - min(xs) + 2, max(ys) - min(ys) + 2
-    with _figure(5.0, 5.0 * span_y / span_x) as figure:
-        figure.get_layout_engine().set(w_pad=0, h_pad=0)
-        axes = figure.subplots()
+    with _figure(5.0, 5.0 * span_y / span_x, layout=None) as figure:
+        axes = figure.add_axes((0, 0, 1, 1))
         for cell, x, y in zip(hexmap.hexes, xs, ys, strict=True):
             patch = RegularPolygon(
                 (x, y),
@@ -219,7 +218,7 @@ def hex_map(hexmap: HexMap, colour_of: dict[str, str], titles: dict[str, str]) -
                 linewidth=0.3,
             )
             patch.set_gid(f"hex-{cell.lad}")
-            axes.add_patch(patch)
+            axes.add_artist(patch)  # not add_patch: the limits are set once below, not per hex
         axes.set_xlim(min(xs) - 1, max(xs) + 1)
         axes.set_ylim(min(ys) - 1, max(ys) + 1)
         axes.set_aspect("equal")
