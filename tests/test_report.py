@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import unquote, urlparse
 
 import html5lib
@@ -18,6 +19,8 @@ from big_round import ROUND, TODAY, build_round, clock
 from click.testing import CliRunner
 
 from foi_sender.cli import cli
+from foi_sender.report.charts import per_question
+from foi_sender.report.data import by_question
 
 GOLDEN = Path(__file__).parent / "golden" / "report" / f"{ROUND}.json"
 NS = {"h": "http://www.w3.org/1999/xhtml"}
@@ -215,3 +218,37 @@ def test_an_unknown_round_writes_nothing(run, home):
     assert result.exit_code != 0
     assert result.output.startswith("Error: ") and len(result.output.splitlines()) == 1
     assert not (home / "nope.html").exists()
+
+
+def test_per_question_rates_count_each_status_and_exemption():
+    # Replies as the reply reader describes them, question by question (RequestState.questions).
+    def reply(*statuses):
+        questions = {}
+        for n, status in enumerate(statuses, start=1):
+            kind, _, section = status.partition(" ")
+            questions[n] = {"status": kind, "exemptions": [section] if section else []}
+        return SimpleNamespace(questions=questions)
+
+    states = [
+        reply("withheld s40(2)", "answered", "answered", "answered", "answered"),
+        reply("withheld s40(2)", "answered", "not_held", "answered", "cost_limit"),
+        reply("withheld s43", "redirected", "answered", "unclear", "answered"),
+        SimpleNamespace(),  # no reply yet
+    ]
+    table = by_question(states)
+    assert table == {
+        1: Counter({"withheld s40(2)": 2, "withheld s43": 1}),
+        2: Counter({"answered": 2, "redirected": 1}),
+        3: Counter({"answered": 2, "not_held": 1}),
+        4: Counter({"answered": 2, "unclear": 1}),
+        5: Counter({"answered": 2, "cost_limit": 1}),
+    }
+    root = ET.fromstring(per_question(table))
+    labels = {t.text for t in root.iter(f"{SVG}text")}
+    assert {
+        "Q1",
+        "Q5",
+        "withheld under s40(2)",
+        "withheld under s43",
+        "cost limit (s.12)",
+    } <= labels
