@@ -65,7 +65,7 @@ def render_report(home: Path, states, rows: list[dict], output: Path, extra=()) 
         lstrip_blocks=True,
     )
     template = environment.get_template("page.html.j2")
-    svg = lambda text: Markup(text)  # noqa: E731 - matplotlib's own markup, parsed as XML
+    svg = Markup  # matplotlib's SVG, re-serialised by ElementTree: markup to insert, not text
     return template.render(
         round_name=states[0].request.round_name if states else "",
         today=deadlines.today(),

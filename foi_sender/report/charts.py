@@ -57,7 +57,8 @@ def _svg(figure, prefix: str, titles: dict[str, str] | None = None) -> str:
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(buffer.getvalue())
-    root.attrib.pop("width"), root.attrib.pop("height")  # the page's CSS sizes it
+    for size in ("width", "height"):
+        del root.attrib[size]  # the page's CSS sizes it, keeping the viewBox's proportions
     root.set("role", "img")
     href = f"{{{XLINK_NS}}}href"
     for element in root.iter():
