@@ -311,7 +311,7 @@ def _events_with_sequences(home: Path, settings, round_name: str | None, then=No
     from foi_sender.ledger import open_ledger
     from foi_sender.lifecycle import request_state
 
-    ledger = open_ledger(home, create=False)
+    ledger = open_ledger(home, create=False, or_read_only=True)
     try:
         round_id = ledger.require_round(round_name).id if round_name else None
         today = deadlines.today()

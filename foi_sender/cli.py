@@ -61,6 +61,31 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.obj and ctx.obj.debug)
 
 
+class Amount(click.ParamType):
+    """A finite number of at least 0: `nan`, `inf` and negatives are refused as they are parsed,
+    before anything is sent or recorded (float() takes all three)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        if number < 0:
+            self.fail(f"{value!r} is negative; give 0 or more", param, ctx)
+        return number
+
+
+AMOUNT = Amount()
+# -o FILE: `-` is standard output; a device, FIFO or symlink is written through, never replaced.
+OUTPUT_PATH = click.Path(dir_okay=False, allow_dash=True, path_type=Path)
+
+
 def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
@@ -256,9 +281,7 @@ def read_reply(path: Path, as_json: bool) -> None:
     "--dry-run", is_flag=True, help="Render, validate and show the plan; send and record nothing."
 )
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@click.option(
-    "--rate", type=click.FloatRange(min=0), help="At most N letters a minute (0: no limit)."
-)
+@click.option("--rate", type=AMOUNT, help="At most N letters a minute (0: no limit).")
 @click.option(
     "--retry-uncertain", is_flag=True, help="Send again letters whose delivery is unknown."
 )
@@ -484,10 +507,11 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
 
 
 def _short(day) -> str:
-    """`14 Apr`; the year is added only when it is not this year's."""
+    """`14 Apr` this year; any other year in full (`14 Apr 2026`), never as two ambiguous digits
+    (`31 Dec 99` could be 1999 or 9999)."""
     if day is None:
         return ""
-    return f"{day.day} {day:%b}" if day.year == _today().year else f"{day.day} {day:%b %y}"
+    return f"{day.day} {day:%b}" if day.year == _today().year else f"{day.day} {day:%b} {day.year}"
 
 
 OUTCOME_CHOICE = click.Choice(
@@ -656,8 +680,8 @@ def calendar() -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .ics file to write (replaced atomically).",
+    type=OUTPUT_PATH,
+    help="The .ics file to write (replaced atomically); - for standard output.",
 )
 @click.option("--alarm-days", type=click.IntRange(0, 60), help="Reminder N days before [foi.toml].")
 @pass_app
@@ -668,7 +692,10 @@ def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
     count = export_calendar(app.home, settings, round_name, output, days)
-    click.echo(f"Wrote {count} events to {output}.")
+    to_stdout = str(output) == "-"
+    click.echo(
+        f"Wrote {count} events to {'standard output' if to_stdout else output}.", err=to_stdout
+    )
 
 
 @calendar.command("push")
@@ -827,13 +854,14 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
     type=click.Choice(["csv", "json", "xlsx"]),
     default="csv",
     show_default=True,
-    help="xlsx: an Excel workbook (needs -o), with a sheet defining every column.",
+    help="xlsx: an Excel workbook (needs -o FILE, or -o - for a pipe), with a sheet defining "
+    "every column.",
 )
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here (atomically) instead of standard output.",
+    type=OUTPUT_PATH,
+    help="Write here (atomically) instead of standard output (-).",
 )
 @pass_app
 def export(app: AppContext, round_name, fmt, output) -> None:
@@ -843,17 +871,20 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     from foi_sender.errors import InputError
 
     if fmt == "xlsx" and output is None:
-        raise InputError("--format xlsx writes a workbook file: give -o FILE.xlsx")
+        raise InputError(
+            "--format xlsx writes a workbook file: give -o FILE.xlsx (or -o - to pipe it)"
+        )
     settings = app.settings if config_path(app.home).exists() else None
     rows = dataset_rows(app.home, settings, round_name)
     if fmt == "xlsx":
         from foi_sender.spreadsheet import write_xlsx
 
         write_xlsx(output, rows)
-        click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+        where = "standard output" if str(output) == "-" else output
+        click.echo(f"Wrote {len(rows)} rows to {where}.", err=True)
         return
     text = render_dataset(rows, fmt)
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
     write_dataset(output, text)
@@ -866,8 +897,8 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .html file to write (replaced atomically).",
+    type=OUTPUT_PATH,
+    help="The .html file to write (replaced atomically); - for standard output.",
 )
 @pass_app
 def report(app: AppContext, round_name, output) -> None:
@@ -877,9 +908,11 @@ def report(app: AppContext, round_name, output) -> None:
 
     settings = app.settings if config_path(app.home).exists() else None
     written = write_report(app.home, settings, round_name, output)
+    to_stdout = str(output) == "-"
     click.echo(
-        f"Wrote {written.path}: {written.requests} requests, {written.answered} answered. "
-        "Open it in any web browser; it needs no network."
+        f"Wrote {'standard output' if to_stdout else written.path}: {written.requests} requests, "
+        f"{written.answered} answered. Open it in any web browser; it needs no network.",
+        err=to_stdout,
     )
 
 

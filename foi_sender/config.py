@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
+import stat
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -153,7 +156,8 @@ def load_settings(home: Path) -> Settings:
             f"{path}: not found; run `foi-sender init --name NAME --email ADDRESS` first"
         )
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: Notepad and some editors start a UTF-8 file with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
@@ -363,20 +367,67 @@ def write_then_rename(tmp: Path, target: Path, data: bytes, mode: int) -> None:
         raise
 
 
+STDOUT = "-"
+
+
 def atomic_write(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Replace `path` with `data` atomically; the folder must exist. With `mode` the file gets
-    it; without, an existing file keeps its permissions and a new one gets 0644 (less the umask)."""
+    """Write `data` to `path` so that a reader, or a crash, sees the old file or the whole new one.
+
+    Only a regular file (or a new one) is replaced, by write-then-rename. A symbolic link is
+    followed and its target replaced so (a dangling link creates its target); a character device
+    or FIFO (`/dev/null`, `/dev/stdout`, the pipe of a shell's `>(gzip > x)`) is written through,
+    never replaced; `-` is standard output. A folder, block device or socket is refused. With
+    `mode` a replaced file gets it; without, an existing file keeps its permissions and a new one
+    gets 0644 (less the umask)."""
+    if str(path) == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        kept = path.stat().st_mode & 0o777 if mode is None and path.exists() else None
-        tmp.unlink(missing_ok=True)  # left by a process that died with our pid
-        write_then_rename(tmp, path, data, mode or kept or 0o644)
-        if kept is not None:
-            os.chmod(path, kept)  # the umask may have narrowed it; never widens past the old mode
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_through(path, info, data)
+        return
+    # realpath: the link's final target, also when that does not exist yet.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not target.parent.is_dir():
+        raise InputError(f"cannot write {path}: folder {target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        kept = info.st_mode & 0o777 if mode is None and info is not None else None
+        tmp.unlink(missing_ok=True)  # left by a process that died with our pid
+        write_then_rename(tmp, target, data, mode or kept or 0o644)
+        if kept is not None:
+            os.chmod(target, kept)  # the umask may have narrowed it; never widens past the old mode
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+
+
+def _write_through(path: Path, info: os.stat_result, data: bytes) -> None:
+    """A device or a pipe: a new file put in its place would destroy it (`/dev/null` as root)."""
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"cannot write {path}: it is a folder")
+    if not (stat.S_ISCHR(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+        raise InputError(
+            f"cannot write {path}: it is a block device or socket, not a file, character device "
+            "or FIFO"
+        )
+    try:
+        # No O_CREAT, no O_TRUNC: the node stays what it is. A FIFO waits here for its reader.
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {_os_reason(exc)}") from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link that leads round in a loop"
+    return exc.strerror or str(exc)

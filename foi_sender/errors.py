@@ -43,6 +43,10 @@ class LedgerError(FoiError):
     """The ledger is locked, corrupt or from a newer version of foi-sender."""
 
 
+class ReadOnlyLedger(LedgerError):
+    """The ledger cannot be written (a read-only home, file or mount): nothing can be recorded."""
+
+
 class TransportError(FoiError):
     """Mail could not be handed over (connection, TLS, credentials)."""
 

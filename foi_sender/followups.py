@@ -13,7 +13,7 @@ from pathlib import Path
 from foi_sender import deadlines
 from foi_sender.config import Settings, now
 from foi_sender.errors import InputError
-from foi_sender.ledger import Ledger, open_ledger
+from foi_sender.ledger import Ledger, open_ledger, read_ledger
 from foi_sender.letters import Letter, RoundView, render
 from foi_sender.lifecycle import (
     OVERDUE_CHASER,
@@ -87,7 +87,7 @@ def _render(home: Path, settings: Settings, state: RequestState, template: str, 
 
 
 def _state(home: Path, settings: Settings, round_name: str, council_id: str) -> RequestState:
-    ledger = open_ledger(home, create=False)
+    ledger = read_ledger(home)
     try:
         located = locate(ledger, round_name, council_id, deadlines.today(), settings.extra_holidays)
         return located.state

@@ -6,6 +6,7 @@ table so the same exactly-once journal (queued -> sending -> sent) guards all of
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from foi_sender.errors import InputError, LedgerError
+from foi_sender.errors import InputError, LedgerError, ReadOnlyLedger
 
 LEDGER_NAME = "foi.sqlite"
 
@@ -128,18 +129,22 @@ def ledger_path(home: Path) -> Path:
 
 
 class Ledger:
-    def __init__(self, connection: sqlite3.Connection, path: Path):
+    def __init__(self, connection: sqlite3.Connection, path: Path, *, read_only: bool = False):
         self.db = connection
         self.path = path
+        # Opened `mode=ro` (read_ledger): nothing can be recorded, and calendar SEQUENCEs are
+        # worked out as they would be recorded, without recording them.
+        self.read_only = read_only
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE so two processes never interleave a read-then-write."""
+        """BEGIN IMMEDIATE so two processes never interleave a read-then-write. On a read-only
+        ledger a plain BEGIN: one consistent view to read, and any write still fails."""
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise _ledger_error(self.path, exc) from exc
         try:
@@ -409,10 +414,13 @@ class Ledger:
             "SELECT fingerprint, sequence FROM calendar_events WHERE uid = ?", (uid,)
         ).fetchone()
         if row is None:
-            db.execute("INSERT INTO calendar_events VALUES (?, ?, 0)", (uid, fingerprint))
+            if not self.read_only:
+                db.execute("INSERT INTO calendar_events VALUES (?, ?, 0)", (uid, fingerprint))
             return 0
         if row[0] == fingerprint:
             return row[1]
+        if self.read_only:
+            return row[1] + 1
         db.execute(
             "UPDATE calendar_events SET fingerprint = ?, sequence = ? WHERE uid = ?",
             (fingerprint, row[1] + 1, uid),
@@ -432,29 +440,128 @@ class Ledger:
             raise _ledger_error(self.path, exc) from exc
 
 
-def open_ledger(home: Path, *, create: bool = True) -> Ledger:
-    path = ledger_path(home)
-    if not path.exists():
-        if not create:
-            raise InputError(f"no ledger in {home}: send a round first (`foi-sender send ROUND`)")
-        if not home.is_dir():
-            raise InputError(f"home folder {home} does not exist")
-        try:
-            # Created 0600 first: SQLite gives its -wal and -shm files the database's mode.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise LedgerError(f"cannot create {path}: {exc.strerror}") from exc
+def open_ledger(home: Path, *, create: bool = True, or_read_only: bool = False) -> Ledger:
+    """The ledger, to read and record. `create`: make it (0600) when there is none.
+    `or_read_only`: when it cannot be written (a read-only home), open it as read_ledger does
+    instead of refusing."""
+    path = _ledger_file(home, create=create)
     try:
+        _check_writable(path)
         db = sqlite3.connect(path, isolation_level=None, timeout=5.0)
-        db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        _migrate(db, path)
+        try:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            _migrate(db, path)
+        except BaseException:
+            db.close()
+            raise
+    except sqlite3.Error as exc:
+        error = _ledger_error(path, exc)
+        if or_read_only and isinstance(error, ReadOnlyLedger):
+            return read_ledger(home)
+        raise error from exc
+    except ReadOnlyLedger:
+        if or_read_only:
+            return read_ledger(home)
+        raise
+    return Ledger(db, path)
+
+
+def read_ledger(home: Path) -> Ledger:
+    """The ledger for a command that only reads (status, export, draft --round): opened with
+    SQLite's `mode=ro`, so a read-only home (a backup copy, a mounted snapshot) can be viewed and
+    nothing is ever written: no WAL switch, no migration, no write of any kind. A ledger from an
+    older foi-sender is upgraded first when it can be written, else refused with the reason."""
+    path = _ledger_file(home, create=False)
+    try:
+        db = _connect_read_only(path)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
     except sqlite3.Error as exc:
         raise _ledger_error(path, exc) from exc
-    return Ledger(db, path)
+    if version == len(MIGRATIONS):
+        return Ledger(db, path, read_only=True)
+    db.close()
+    if version > len(MIGRATIONS):
+        raise _newer_schema(path, version)
+    try:
+        return open_ledger(home, create=False)
+    except ReadOnlyLedger as exc:
+        raise LedgerError(
+            f"{path} has schema version {version}, older than this foi-sender's "
+            f"{len(MIGRATIONS)}, and is read-only, so it cannot be upgraded to read it: look at a "
+            "writable copy of the home, or use the foi-sender that wrote it"
+        ) from exc
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=5.0)
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if not isinstance(_ledger_error(path, exc), ReadOnlyLedger):
+            raise
+    # A WAL ledger in a folder nobody may write: SQLite cannot make the -shm index it reads
+    # through. With no pending -wal the file alone is the whole ledger, and as the folder cannot
+    # be written no foi-sender can be changing it: `immutable` reads it without the index.
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerError(
+            f"{wal} holds changes not yet in {path.name}, and the home is read-only, so they "
+            "cannot be read: copy the home somewhere writable and look there"
+        )
+    db = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None)
+    db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    return db
+
+
+def _ledger_file(home: Path, *, create: bool) -> Path:
+    """The ledger's path once it is known to be there (or, with `create`, has been made 0600)."""
+    path = ledger_path(home)
+    try:
+        path.stat()
+        return path
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LedgerError(
+                f"{path} is a symbolic link that leads round in a loop; point it at the ledger "
+                "or remove it"
+            ) from exc
+        raise LedgerError(f"cannot open {path}: {exc.strerror}") from exc
+    # Through a dangling link the file is made where the link points, with the mode we promise.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not create:
+        if target != path:
+            raise InputError(f"{path} links to {target}, which does not exist")
+        raise InputError(f"no ledger in {home}: send a round first (`foi-sender send ROUND`)")
+    if not home.is_dir():
+        raise InputError(f"home folder {home} does not exist")
+    try:
+        # Created 0600 first: SQLite gives its -wal and -shm files the database's mode.
+        os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise LedgerError(f"cannot create {path}: {exc.strerror}") from exc
+    return path
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite opens a file it may not write read-only without a word, and fails at the first
+    write; asking the system first (as SQLite does) names the cause before anything starts.
+    Root too is refused by an immutable file or a read-only mount."""
+    try:
+        os.close(os.open(path, os.O_RDWR))
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise ReadOnlyLedger(
+                f"{path} is read-only: foi-sender cannot record anything ({exc.strerror})"
+            ) from exc
 
 
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
@@ -465,9 +572,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         # Read again under the lock: another process may have migrated meanwhile.
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
-            raise LedgerError(
-                f"{path} was written by a newer foi-sender (schema {version}); upgrade foi-sender"
-            )
+            raise _newer_schema(path, version)
         # Statement by statement, not executescript(), which would commit half a migration.
         for script in MIGRATIONS[version:]:
             for statement in _statements(script):
@@ -477,6 +582,12 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _newer_schema(path: Path, version: int) -> LedgerError:
+    return LedgerError(
+        f"{path} was written by a newer foi-sender (schema {version}); upgrade foi-sender"
+    )
 
 
 def _statements(script: str) -> list[str]:
@@ -490,7 +601,7 @@ def _ledger_error(path: Path, exc: sqlite3.Error) -> LedgerError:
     if "not a database" in text or "malformed" in text:
         return LedgerError(f"{path} is not a readable foi-sender ledger ({text}); restore a backup")
     if "readonly" in text or "read-only" in text:
-        return LedgerError(f"{path} is read-only: foi-sender cannot record anything ({text})")
+        return ReadOnlyLedger(f"{path} is read-only: foi-sender cannot record anything ({text})")
     return LedgerError(f"{path}: {text}")
 
 

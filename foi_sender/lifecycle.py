@@ -15,7 +15,8 @@ from pathlib import Path
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
 from foi_sender.errors import InputError
-from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger
+from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger, read_ledger
+from foi_sender.paths import safe_suffix, slug
 
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
 # Letters that belong to a request, besides the request itself.
@@ -106,7 +107,7 @@ def round_states(home: Path, settings, round_name: str | None) -> list[RequestSt
     Kept apart from `rounds` so that `status` and `export`, which only read the ledger, do not
     import what sending needs (smtplib, ssl, the email package, Jinja2, YAML).
     """
-    ledger = open_ledger(home, create=False)
+    ledger = read_ledger(home)
     try:
         extra = settings.extra_holidays if settings else ()
         today = deadlines.today()
@@ -321,9 +322,11 @@ def _keep_reply_file(
         content = file.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror}") from exc
-    folder = home / "replies" / state.request.round_name
-    stem = f"{state.request.council_id}-{'review-' if review else ''}{on.isoformat()}"
-    suffix = file.suffix.lower()
+    # Slugged even though names are checked on the way in: an older foi-sender let any round
+    # name into the ledger, `../../etc` among them.
+    folder = home / "replies" / slug(state.request.round_name)
+    stem = f"{slug(state.request.council_id)}-{'review-' if review else ''}{on.isoformat()}"
+    suffix = safe_suffix(file.suffix)
     number = 1
     while True:
         target = folder / f"{stem}{'' if number == 1 else f'-{number}'}{suffix}"

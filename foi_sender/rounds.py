@@ -20,7 +20,7 @@ from email.policy import SMTP
 from pathlib import Path
 
 from foi_sender import deadlines
-from foi_sender.config import Settings, check_text, now
+from foi_sender.config import Settings, now
 from foi_sender.errors import (
     AuthenticationError,
     FoiError,
@@ -28,9 +28,10 @@ from foi_sender.errors import (
     LedgerError,
     TransportError,
 )
-from foi_sender.ledger import Ledger, MessageRow, open_ledger
+from foi_sender.ledger import Ledger, MessageRow, read_ledger
 from foi_sender.letters import Letter, RequestView, RoundView, render
 from foi_sender.lifecycle import FOLLOW_UPS, REQUEST, RequestState, request_state
+from foi_sender.paths import check_name
 from foi_sender.registry import Council, Registry, load_registry
 from foi_sender.transport import (
     OutboxTransport,
@@ -43,13 +44,6 @@ from foi_sender.transport import (
 
 DEFAULT_TEMPLATE = "placements_request"
 LOCK_NAME = ".foi-sender.lock"
-
-
-def check_round_name(name: str) -> str:
-    check_text(name, "round name", max_length=80)
-    if not name.strip() or name != name.strip():
-        raise InputError("a round name must not be empty or start or end with spaces")
-    return name
 
 
 @contextmanager
@@ -137,7 +131,7 @@ def plan_send(
     send lock, so none is in flight), except in a dry run, which records nothing and only
     counts them. With `council_ids`, --retry-* resends only those councils' letters: the user
     who checked with one council must not resend to all the others."""
-    check_round_name(round_name)
+    check_name(round_name)
     existing = ledger.get_round(round_name) if ledger else None
     if existing and template and template != existing.template:
         raise InputError(
@@ -470,7 +464,7 @@ def draft_message(
     state = None
     round_view = RoundView(round_name or "draft", None)
     if round_name:
-        ledger = open_ledger(home, create=False)
+        ledger = read_ledger(home)
         try:
             found = ledger.require_round(round_name)
             round_view = RoundView(found.name, found.created_at.date())

@@ -172,6 +172,16 @@ def test_reply_links_are_file_urls_outside_the_home(big, tmp_path):
         assert Path(unquote(urlparse(link).path)).is_file(), link
 
 
+def test_the_page_to_standard_output(big):
+    with clock(TODAY):
+        result = foi(big["home"], "report", ROUND, "-o", "-")
+    assert result.stderr.startswith("Wrote standard output: 212 requests, 150 answered.")
+    document = parse(result.stdout)
+    assert glance(document) == glance(parse(big["html"]))
+    links = [a.get("href") for a in document.iterfind(".//h:table[@id='answers']//h:a", NS)]
+    assert links and all(link.startswith("file:///") for link in links)
+
+
 def numbers(html: str) -> dict:
     document = parse(html)
     return {

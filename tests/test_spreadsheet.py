@@ -93,4 +93,10 @@ def test_xlsx_needs_a_file(run, home):
         assert run("send", "r1", "--council", "leicester", "--yes").exit_code == 0
     result = run("export", "r1", "--format", "xlsx")
     assert result.exit_code != 0
-    assert result.output == "Error: --format xlsx writes a workbook file: give -o FILE.xlsx\n"
+    assert result.output == (
+        "Error: --format xlsx writes a workbook file: give -o FILE.xlsx (or -o - to pipe it)\n"
+    )
+    piped = run("export", "r1", "--format", "xlsx", "-o", "-")
+    assert piped.exit_code == 0, piped.output
+    assert piped.stdout_bytes.startswith(b"PK\x03\x04")  # a zip: the workbook itself
+    assert piped.stderr == "Wrote 1 rows to standard output.\n"

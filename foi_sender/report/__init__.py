@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from foi_sender import deadlines
-from foi_sender.config import atomic_write
+from foi_sender.config import STDOUT, atomic_write
 from foi_sender.dataset import dataset_rows
 from foi_sender.lifecycle import round_states
 from foi_sender.registry import load_registry
@@ -141,11 +141,12 @@ def _table(home: Path, states, rows: list[dict], nations: dict, days: dict, outp
 
 def reply_link(home: Path, output: Path, file: str | None) -> str | None:
     """A report kept in the home links the stored reply relatively, so the home can move (or be
-    zipped) with its links working; a report written elsewhere links it by absolute file: URL."""
+    zipped) with its links working; a report written elsewhere (or to standard output) links it
+    by absolute file: URL."""
     if not file:
         return None
     target = (home / file).resolve()
-    folder = output.resolve().parent
-    if folder.is_relative_to(home.resolve()):
+    folder = Path(os.path.realpath(output)).parent
+    if str(output) != STDOUT and folder.is_relative_to(home.resolve()):
         return quote(Path(os.path.relpath(target, folder)).as_posix())
     return target.as_uri()

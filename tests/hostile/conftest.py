@@ -24,13 +24,22 @@ HOSTILE_PEEK=1 pytest -s tests/hostile prints what the user was told in each cas
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hostile_support import FOI_SENDER, REGISTRY, check_refused, delivered, snapshot
 
 from foi_sender import letters
+from foi_sender.cli import cli
+from foi_sender.config import write_initial_config
+
+NOBODY = 65534
 
 
 @pytest.fixture
@@ -85,3 +94,97 @@ def cli_subprocess():
         )
 
     return invoke
+
+
+# -- read-only homes ---------------------------------------------------------------------------
+
+
+def _as_nobody(*command: str) -> list[str]:
+    """`command` under the unprivileged `nobody` account, with no capabilities left."""
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
+
+
+def _can_run_as_nobody() -> bool:
+    if not shutil.which("setpriv"):
+        return False
+    try:
+        probe = subprocess.run(
+            _as_nobody(FOI_SENDER, "--version"), capture_output=True, cwd="/", timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return probe.returncode == 0
+
+
+@dataclass
+class ReadOnlyHome:
+    home: Path
+    out: Path  # a folder outside the home that the same user may write (for -o)
+    invoke: Callable  # invoke(*args): the CLI run as that user; CliRunner result or process
+
+
+@pytest.fixture
+def make_readonly_home():
+    """make(whole=True, prepare=None): a home that has sent `r1`, then made read-only for the
+    user who runs the command: the whole home, or (whole=False) only its foi.sqlite.
+    `prepare(home)` runs first, to change the ledger while it can still be written.
+
+    Permission bits do not stop root, and the tests run as root in CI: as root the command runs
+    in a subprocess under the unprivileged `nobody` account (util-linux `setpriv`: uid 65534, no
+    capabilities), on a home that account owns but may not write (a home made read-only by a
+    backup tool, say); as a normal user, chmod alone does it."""
+    roots: list[Path] = []
+
+    def make(*, whole: bool = True, prepare=None) -> ReadOnlyHome:
+        as_root = os.geteuid() == 0
+        if as_root and not _can_run_as_nobody():
+            pytest.skip("running as root, and `setpriv` cannot run foi-sender as `nobody`")
+        root = Path(tempfile.mkdtemp(prefix="foi-readonly-"))
+        roots.append(root)
+        os.chmod(root, 0o755)  # `nobody` must be able to reach the home inside
+        home, out = root / "home", root / "out"
+        home.mkdir()
+        out.mkdir()
+        write_initial_config(home, "Alex Example", "alex@example.org")
+        (home / "councils.yaml").write_text(REGISTRY, encoding="utf-8")
+        sent = CliRunner().invoke(
+            cli, ["--home", str(home), "send", "r1", "--council", "leicester", "--yes"]
+        )
+        assert sent.exit_code == 0, sent.output
+        if prepare is not None:
+            prepare(home)
+        for path in [home, out, *home.rglob("*")]:
+            if as_root:
+                os.chown(path, NOBODY, NOBODY)
+            if path.is_dir():
+                os.chmod(path, 0o555 if whole and path != out else 0o755)
+            elif whole or path.name == "foi.sqlite":
+                os.chmod(path, 0o444)
+
+        def invoke(*args: str):
+            if not as_root:
+                return CliRunner().invoke(cli, ["--home", str(home), *args])
+            return subprocess.run(
+                _as_nobody(FOI_SENDER, "--home", str(home), *args),
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "HOME": str(home)},
+                cwd="/",  # the tests' own working folder is private to root
+                timeout=60,
+            )
+
+        return ReadOnlyHome(home, out, invoke)
+
+    yield make
+    for root in roots:
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o700)
+        shutil.rmtree(root)
+
+
+@pytest.fixture
+def readonly_home(make_readonly_home):
+    """(home, invoke) for a wholly read-only home; see make_readonly_home."""
+    made = make_readonly_home()
+    return made.home, made.invoke

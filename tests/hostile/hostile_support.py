@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import sqlite3
@@ -153,3 +154,19 @@ def check_refused(
         for key in ("ledger", "ledger_bytes"):
             assert after.get(key) == before.get(key), "the ledger changed"
     return out
+
+
+def tree_state(folder: Path) -> dict:
+    """Every file, folder and link under `folder` (itself too): content hash, mode and mtime, so
+    that a command that only reads can be shown to have written nothing at all."""
+    state = {}
+    for path in [folder, *sorted(folder.rglob("*"))]:
+        info = path.lstat()
+        if path.is_symlink():
+            kind = f"link to {os.readlink(path)}"
+        elif path.is_file():
+            kind = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            kind = "folder" if path.is_dir() else f"node {info.st_mode:o}"
+        state[str(path.relative_to(folder))] = (kind, info.st_mode, info.st_mtime_ns)
+    return state

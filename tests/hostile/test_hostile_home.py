@@ -3,9 +3,8 @@ future or not a file, and an outbox on a full disk.
 
 The tests run as root in CI, where permission bits stop nothing. Each case therefore uses a way
 that really fails for root, and says which:
-- read-only home: as a normal user, chmod; as root, the command runs in a subprocess under the
-  unprivileged `nobody` account (util-linux `setpriv`: uid 65534, no capabilities), on a home
-  that account owns but may not write (a home made read-only by a backup tool, say);
+- read-only home: the `readonly_home` fixture (conftest.py) runs the command as a user the
+  permission bits bind;
 - `foi.sqlite` a directory: no open() can make a directory a database, root or not;
 - full disk: a 64 kB tmpfs mounted on outbox/ and filled up, so the outbox write meets a real
   ENOSPC (skipped where mounting is not allowed), and outbox/tmp made a plain file, so no letter
@@ -18,19 +17,16 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hostile_support import FOI_SENDER, REGISTRY, check_refused, delivered, snapshot
+from hostile_support import FOI_SENDER, check_refused, delivered, snapshot
 
 from foi_sender.cli import cli
-from foi_sender.config import write_initial_config
 
 TODAY = date.today().isoformat()
-NOBODY = 65534
 
 
 # -- a missing home, a home that is a file ----------------------------------------------------
@@ -78,67 +74,6 @@ def test_home_is_a_file(tmp_path):
 
 
 # -- a read-only home -------------------------------------------------------------------------
-
-
-def _as_nobody(*command: str) -> list[str]:
-    """`command` under the unprivileged `nobody` account, with no capabilities left."""
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", *command]
-
-
-def _can_run_as_nobody() -> bool:
-    if not shutil.which("setpriv"):
-        return False
-    try:
-        probe = subprocess.run(
-            _as_nobody(FOI_SENDER, "--version"), capture_output=True, cwd="/", timeout=60
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return probe.returncode == 0
-
-
-@pytest.fixture
-def readonly_home():
-    """A home that has sent `r1`, then made read-only for the user who runs the command.
-
-    Yields (home, invoke); invoke(*args) runs the CLI as that user and returns its outcome."""
-    root = Path(tempfile.mkdtemp(prefix="foi-readonly-"))
-    os.chmod(root, 0o755)  # `nobody` must be able to reach the home inside
-    home = root / "home"
-    home.mkdir()
-    try:
-        write_initial_config(home, "Alex Example", "alex@example.org")
-        (home / "councils.yaml").write_text(REGISTRY, encoding="utf-8")
-        sent = CliRunner().invoke(
-            cli, ["--home", str(home), "send", "r1", "--council", "leicester", "--yes"]
-        )
-        assert sent.exit_code == 0, sent.output
-        as_root = os.geteuid() == 0
-        if as_root and not _can_run_as_nobody():
-            pytest.skip("running as root, and `setpriv` cannot run foi-sender as `nobody`")
-        for path in [home, *home.rglob("*")]:
-            if as_root:
-                os.chown(path, NOBODY, NOBODY)
-            os.chmod(path, 0o555 if path.is_dir() else 0o444)
-
-        def invoke(*args: str):
-            if not as_root:
-                return CliRunner().invoke(cli, ["--home", str(home), *args])
-            return subprocess.run(
-                _as_nobody(FOI_SENDER, "--home", str(home), *args),
-                capture_output=True,
-                text=True,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "HOME": str(home)},
-                cwd="/",  # the tests' own working folder is private to root
-                timeout=60,
-            )
-
-        yield home, invoke
-    finally:
-        for path in [root, *root.rglob("*")]:
-            os.chmod(path, 0o700)
-        shutil.rmtree(root)
 
 
 @pytest.mark.parametrize(
