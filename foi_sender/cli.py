@@ -61,6 +61,13 @@ def _debug(ctx: click.Context) -> bool:
     return bool(ctx.obj and ctx.obj.debug)
 
 
+def progress_bar(length: int, label: str):
+    """On stderr, so stdout stays clean for the table or JSON; each step shows its item."""
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr, item_show_func=lambda item: item
+    )
+
+
 class Amount(click.ParamType):
     """A finite number of at least 0: `nan`, `inf` and negatives are refused as they are parsed,
     before anything is sent or recorded (float() takes all three)."""
@@ -144,7 +151,8 @@ def councils() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_json: bool) -> None:
-    """List the councils, their regime and FOI address."""
+    """List the councils: regime, FOI address, its source, and whether a proposal is waiting."""
+    from foi_sender.discovery import discovery_state
     from foi_sender.registry import load_registry
 
     registry = load_registry(app.home)
@@ -154,13 +162,30 @@ def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_j
         if (nation is None or c.nation.lower() == nation.lower())
         and not (missing_email and c.foi_email)
     ]
+    waiting, _ = discovery_state(app.home)
     if as_json:
-        emit_json([c.as_json() for c in chosen])
+        emit_json([{**c.as_json(), "proposal_waiting": c.id in waiting} for c in chosen])
         return
-    rows = [(c.id, c.nation, c.regime, c.foi_email or "(needs an address)") for c in chosen]
-    click.echo(format_table(("ID", "NATION", "REGIME", "FOI ADDRESS"), rows))
+    rows = [
+        (
+            c.id,
+            c.nation,
+            c.regime,
+            c.foi_email or "(needs an address)",
+            _short_source(c.email_source),
+            "yes" if c.id in waiting else "",
+        )
+        for c in chosen
+    ]
+    click.echo(format_table(("ID", "NATION", "REGIME", "FOI ADDRESS", "SOURCE", "PROPOSAL"), rows))
     with_address = sum(1 for c in chosen if c.foi_email)
     click.echo(f"{len(chosen)} councils, {with_address} with an address ({registry.path})")
+
+
+def _short_source(source: str | None, width: int = 40) -> str:
+    if not source:
+        return ""
+    return source if len(source) <= width else source[: width - 1] + "…"
 
 
 @councils.command("check")
@@ -168,29 +193,209 @@ def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_j
 def councils_check(app: AppContext) -> None:
     """Validate councils.yaml; print FILE:LINE: problem for each problem (exit 1 if any)."""
     from foi_sender.errors import CheckFailed
-    from foi_sender.registry import check_registry
+    from foi_sender.registry import check_registry, load_registry, registry_warnings
 
     path, problems, count = check_registry(app.home)
     for problem in problems:
         click.echo(problem)
     if problems:
         raise CheckFailed(f"{path}: {len(problems)} problem(s)")
-    click.echo(f"{path}: {count} councils, no problems")
+    warnings = registry_warnings(load_registry(app.home))
+    for warning in warnings:
+        click.echo(warning)
+    more = f", {len(warnings)} warning(s)" if warnings else ""
+    click.echo(f"{path}: {count} councils, no problems{more}")
 
 
 @councils.command("set-email")
 @click.argument("council_id", metavar="ID")
 @click.argument("address")
 @click.option("--source", required=True, help="Where you found the address (kept in the file).")
+@click.option("--force", is_flag=True, help="Replace the address the council already has.")
 @pass_app
-def councils_set_email(app: AppContext, council_id: str, address: str, source: str) -> None:
+def councils_set_email(
+    app: AppContext, council_id: str, address: str, source: str, force: bool
+) -> None:
     """Record a council's verified FOI ADDRESS in the home's councils.yaml."""
     from foi_sender.registry import set_email
 
-    path, copied = set_email(app.home, council_id, address, source)
+    path, copied, old = set_email(app.home, council_id, address, source, force=force)
     if copied:
         click.echo(f"Copied the shipped registry to {path} (it now replaces the shipped one).")
-    click.echo(f"{council_id}: foi_email = {address} ({path})")
+    if old and old != address:
+        click.echo(f"{council_id}: foi_email {old} -> {address} ({path})")
+    else:
+        click.echo(f"{council_id}: foi_email = {address} ({path})")
+
+
+@councils.command("discover")
+@click.argument("council_ids", nargs=-1, metavar="[ID]...")
+@click.option("--missing", is_flag=True, help="Every council with no FOI address yet.")
+@click.option("--all", "every", is_flag=True, help="Every council in the registry.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--concurrency", default=8, show_default=True, type=click.IntRange(1, 64), help="Sites at once."
+)
+@click.option(
+    "--gap",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between two requests to one host (robots.txt Crawl-delay may ask for more).",
+)
+@click.option(
+    "--timeout", default=15.0, show_default=True, type=click.FloatRange(0.1), help="Per request."
+)
+@pass_app
+def councils_discover(
+    app: AppContext, council_ids, missing, every, as_json, concurrency, gap, timeout
+) -> None:
+    """Find councils' FOI addresses on their own websites, with evidence.
+
+    Follows freedom-of-information links from each council's homepage (at most 8 pages, 3 clicks
+    deep, its own domain only, robots.txt honoured) and keeps what it finds as proposals: see them
+    with `councils candidates`, write them with `councils accept`. Nothing is written to
+    councils.yaml by this command. Pages fetched in the last day are reused, so a re-run resumes.
+    """
+    from foi_sender.config import config_path
+    from foi_sender.discovery import choose_councils, discover
+    from foi_sender.discovery.crawl import Politeness
+
+    chosen = choose_councils(app.home, tuple(council_ids), missing, every)
+    email = app.settings.requester.email if config_path(app.home).exists() else None
+    politeness = Politeness(gap=gap, request_timeout=timeout)
+    with progress_bar(len(chosen), "Discovering") as bar:
+        try:
+            outcomes = discover(
+                app.home,
+                chosen,
+                requester_email=email,
+                concurrency=concurrency,
+                politeness=politeness,
+                progress=lambda o: bar.update(1, f"{o.council_id}: {o.outcome}"),
+            )
+        except KeyboardInterrupt:
+            click.echo(
+                "\nThe councils finished so far are kept; the same command again goes on "
+                "(pages of the last day are not fetched again).",
+                err=True,
+            )
+            raise
+    if as_json:
+        emit_json([_outcome_json(o) for o in outcomes])
+        return
+    rows = [
+        (
+            o.council_id,
+            o.outcome,
+            f"{o.best.address} ({o.best.score})" if o.best else "",
+            f"{o.review.address} ({o.review.score})" if o.review else "",
+        )
+        for o in outcomes
+    ]
+    click.echo(format_table(("ID", "OUTCOME", "FOI ADDRESS (SCORE)", "REVIEW ADDRESS"), rows))
+    found = sum(1 for o in outcomes if o.best)
+    click.echo(
+        f"{found} of {len(outcomes)} councils have a proposal: `foi-sender councils candidates` "
+        "shows the evidence, `foi-sender councils accept ID` writes one."
+    )
+
+
+def _outcome_json(outcome) -> dict:
+    return {
+        "council": outcome.council_id,
+        "outcome": outcome.outcome,
+        "foi_email": outcome.best.as_json() if outcome.best else None,
+        "review_email": outcome.review.as_json() if outcome.review else None,
+        "moved_to": outcome.moved_to,
+        "pages": outcome.pages,
+    }
+
+
+@councils.command("candidates")
+@click.argument("council_ids", nargs=-1, metavar="[ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def councils_candidates(app: AppContext, council_ids, as_json: bool) -> None:
+    """List proposed addresses with their score and evidence (page or reply, and the words)."""
+    from foi_sender.discovery import list_candidates
+
+    found = list_candidates(app.home, tuple(council_ids))
+    if as_json:
+        emit_json([c.as_json() for c in found])
+        return
+    for c in found:
+        click.echo(f"{c.council_id}  {c.kind:<6} {c.address}  score {c.score}  ({c.source})")
+        click.echo(f"    where: {c.url} (found {c.found_on.isoformat()})")
+        click.echo(f"    says:  {c.evidence}")
+    click.echo(f"{len(found)} proposal(s) for {len({c.council_id for c in found})} council(s)")
+
+
+@councils.command("accept")
+@click.argument("council_id", metavar="[ID]", required=False)
+@click.argument("address", required=False)
+@click.option("--all", "every", is_flag=True, help="Every council without an address...")
+@click.option(
+    "--min-score", type=click.IntRange(0, 100), help="...whose best proposal scores at least S."
+)
+@pass_app
+def councils_accept(app: AppContext, council_id, address, every, min_score) -> None:
+    """Write a council's proposed address (its best, or ADDRESS) into the home's councils.yaml.
+
+    email_source records the page (or reply) and the date it was found; comments and layout of
+    the file are kept. With --all --min-score S: every council without an address whose best
+    proposal scores at least S (review them first with `councils candidates`).
+    """
+    from foi_sender.discovery import accept
+
+    path, copied, accepted = accept(app.home, council_id, address, every=every, min_score=min_score)
+    if not accepted:
+        click.echo("Nothing to write: no proposal is new (or none scores high enough).")
+        return
+    if copied:
+        click.echo(f"Copied the shipped registry to {path} (it now replaces the shipped one).")
+    for item in accepted:
+        click.echo(f"{item.council_id}: {item.field} = {item.address} (source: {item.source})")
+    click.echo(f"{len(accepted)} address(es) written to {path}")
+
+
+@councils.command("reject")
+@click.argument("council_id", metavar="ID")
+@click.argument("address")
+@pass_app
+def councils_reject(app: AppContext, council_id: str, address: str) -> None:
+    """Remember that ADDRESS is wrong for a council: never proposed for it again."""
+    from foi_sender.discovery import reject
+
+    removed = reject(app.home, council_id, address)
+    click.echo(f"{council_id}: {address} rejected ({removed} proposal(s) removed)")
+
+
+@councils.command("import")
+@click.argument("file", metavar="FILE.csv", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@pass_app
+def councils_import(app: AppContext, file: Path, dry_run: bool) -> None:
+    """Import your own list of addresses from a CSV file.
+
+    Columns: id, gss_code or name (names are matched tolerantly; ambiguous ones are refused);
+    foi_email; optional review_email and source. Shows new / changed / unchanged addresses, then
+    writes them into the home's councils.yaml (unless --dry-run).
+    """
+    from foi_sender.discovery.importer import import_file
+
+    changes, path = import_file(app.home, file, dry_run=dry_run)
+    for c in changes:
+        was = f" (was {c.old})" if c.kind == "changed" else ""
+        click.echo(f"{c.kind:<9} {c.council_id}: {c.field} = {c.new}{was}")
+    counts = {k: sum(1 for c in changes if c.kind == k) for k in ("new", "changed", "unchanged")}
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    if dry_run:
+        click.echo(f"{summary}; nothing written (--dry-run)")
+    elif path is None:
+        click.echo(f"{summary}; nothing to write")
+    else:
+        click.echo(f"{summary}; written to {path}")
 
 
 @cli.command()
@@ -305,6 +510,8 @@ def send(
     from foi_sender.errors import IncompleteRound, InputError
     from foi_sender.ledger import ledger_path, open_ledger
 
+    if council_ids and all_councils:
+        raise InputError("give --council ID ... or --all, not both")
     settings = app.settings
     with rounds.send_lock(app.home):
         ledger = open_ledger(app.home) if not dry_run or ledger_path(app.home).exists() else None
@@ -333,7 +540,7 @@ def send(
                 click.confirm(f"Send {plan.to_send} letter(s)?", abort=True)
             chosen = rounds.open_transport(app.home, settings, transport)
             messages = rounds.commit_plan(ledger, plan)
-            report = _send_with_progress(ledger, settings, chosen, messages, rate)
+            report = _send_with_progress(ledger, settings, chosen, messages, rate, plan.prebuilt)
         finally:
             if ledger:
                 ledger.close()
@@ -348,7 +555,7 @@ def send(
         )
 
 
-def _send_with_progress(ledger, settings, transport, messages, rate):
+def _send_with_progress(ledger, settings, transport, messages, rate, prebuilt):
     import signal
 
     from foi_sender import rounds
@@ -363,12 +570,7 @@ def _send_with_progress(ledger, settings, transport, messages, rate):
 
     previous = signal.signal(signal.SIGINT, ask_to_stop)
     try:
-        with click.progressbar(
-            length=len(messages),
-            label="Sending",
-            file=sys.stderr,
-            item_show_func=lambda item: item,
-        ) as bar:
+        with progress_bar(len(messages), "Sending") as bar:
 
             def advance(council, outcome):
                 bar.update(1, f"{council}: {outcome}")
@@ -383,6 +585,7 @@ def _send_with_progress(ledger, settings, transport, messages, rate):
                 should_stop=lambda: stop["asked"],
                 retries=settings.smtp.retries,
                 retry_delay=settings.smtp.retry_delay,
+                prebuilt=prebuilt,
             )
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -404,6 +607,8 @@ def show_plan(plan, transport: str, dry_run: bool = False) -> None:
     ):
         if rows:
             click.echo(f"  {len(rows)} {label}")
+    for council_id, old, new in plan.readdressed.values():
+        click.echo(f"  {council_id}: retried at its new address {old} -> {new}")
     if plan.missing_address:
         click.echo(
             f"  {len(plan.missing_address)} skipped, no FOI address: "
@@ -430,6 +635,7 @@ def show_report(report) -> None:
         ("Failed", report.failed),
         ("Uncertain", report.uncertain),
         ("Deferred (temporary failure, re-run to retry)", report.deferred),
+        ("Not sent", report.skipped),
     ):
         for council, reply in rows:
             click.echo(f"  {label}: {council}: {reply}")
@@ -475,6 +681,7 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
 
     settings = app.settings if config_path(app.home).exists() else None
     states = round_states(app.home, settings, round_name)
+    warn_broken(states)
     if overdue:
         states = [s for s in states if s.status in ("overdue", "long_overdue", "review_overdue")]
     if as_json:
@@ -504,6 +711,22 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
     for s in states:
         counts[s.status] = counts.get(s.status, 0) + 1
     click.echo(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+    if counts.get("sending"):
+        click.echo(
+            f"Note: {counts['sending']} letter(s) `sending`: being sent now, or, if no foi-sender "
+            "is running, stopped mid-send; the next `send` marks them uncertain (sent again only "
+            "with --retry-uncertain).",
+            err=True,
+        )
+
+
+def warn_broken(states) -> None:
+    """Name every request whose dates cannot be worked out; the others are shown as usual."""
+    for s in states:
+        if s.broken:
+            click.echo(
+                f"Warning: {s.request.round_name}/{s.request.council_id}: {s.broken}", err=True
+            )
 
 
 def _short(day) -> str:
@@ -542,7 +765,7 @@ def _today():
     "exemptions",
     multiple=True,
     metavar="CODE",
-    help="An exemption cited, e.g. s40(2) (repeatable).",
+    help="An exemption cited, e.g. s40(2), 'section 43', reg12(5)(e) (repeatable).",
 )
 @click.option(
     "--file",
@@ -551,14 +774,30 @@ def _today():
     help="The reply (.eml/.txt/.pdf/.docx): read for missing facts, kept in the home.",
 )
 @click.option("--review", is_flag=True, help="This is the answer to the internal review.")
+@click.option(
+    "--replace", "replace_earlier", is_flag=True, help="Record it in place of the reply recorded."
+)
 @pass_app
 def respond(
-    app: AppContext, round_name, council_id, on, outcome, reference, exemptions, file, review
+    app: AppContext,
+    round_name,
+    council_id,
+    on,
+    outcome,
+    reference,
+    exemptions,
+    file,
+    review,
+    replace_earlier,
 ):
-    """Record a council's reply; with --file the council, date and outcome can come from it."""
+    """Record a council's reply; with --file the council, date and outcome can come from it.
+
+    The same reply given again is not recorded twice; a different one for a request that has
+    one needs --replace (or `foi-sender undo` first)."""
     from foi_sender.errors import InputError
     from foi_sender.lifecycle import open_request, record_response, respond_from_file
 
+    learned = ()
     if file is not None:
         recorded = respond_from_file(
             app.home,
@@ -571,18 +810,21 @@ def respond(
             reference=reference,
             exemptions=tuple(exemptions),
             review=review,
+            replace_earlier=replace_earlier,
         )
-        council_id, on, outcome = recorded.council_id, recorded.on.isoformat(), recorded.outcome
-        review = review or recorded.review
+        council_id, day, outcome = recorded.council_id, recorded.on, recorded.outcome
+        review, done = review or recorded.review, recorded.recorded
         if recorded.matched_on:
             click.echo(f"Matched {council_id} by {recorded.matched_on}.")
+        learned = recorded.learned
     else:
         if not council_id or not on or not outcome:
             raise InputError("give COUNCIL, --on and --outcome (or --file with the reply)")
+        day = _day(on)
         with open_request(app.home, app.settings, round_name, council_id) as located:
-            record_response(
+            done = record_response(
                 located,
-                on=_day(on),
+                on=day,
                 outcome=outcome,
                 reference=reference,
                 exemptions=tuple(exemptions),
@@ -590,9 +832,16 @@ def respond(
                 home=app.home,
                 today=_today(),
                 review=review,
-            )
-    what = "review answer" if review else "response"
-    click.echo(f"{round_name}/{council_id}: {what} of {on} recorded ({outcome.replace('_', ' ')}).")
+                replace_earlier=replace_earlier,
+            ).new
+    what = f"{'review answer' if review else 'response'} of {day.isoformat()}"
+    done_text = "recorded" if done else "already recorded, nothing changed"
+    click.echo(f"{round_name}/{council_id}: {what} {done_text} ({outcome.replace('_', ' ')}).")
+    for proposal in learned:
+        click.echo(
+            f"Proposed {proposal.kind} address {proposal.address} for {council_id}, from the "
+            f"reply (`foi-sender councils candidates {council_id}`)."
+        )
 
 
 @cli.command()
@@ -663,10 +912,39 @@ def _print_due(app: AppContext, round_name: str, council_id: str) -> None:
 
     with open_request(app.home, app.settings, round_name, council_id) as located:
         state = located.state
-    click.echo(
-        f"{round_name}/{council_id}: reply now due {state.due.isoformat()} "
-        f"({state.days_left} working days left)."
-    )
+    if state.broken:
+        click.echo(f"Warning: {round_name}/{council_id}: {state.broken}", err=True)
+    elif state.due is not None:
+        click.echo(
+            f"{round_name}/{council_id}: reply now due {state.due.isoformat()} "
+            f"({state.days_left} working days left)."
+        )
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_app
+def undo(app: AppContext, round_name, council_id, yes) -> None:
+    """Undo the last reply, clarification, extension or withdrawal recorded for a request.
+
+    It is kept in the ledger, marked undone. Letters are never un-sent: when a letter came after
+    the last event, nothing is undone."""
+    from foi_sender.errors import InputError
+    from foi_sender.lifecycle import open_request
+    from foi_sender.undo import describe, last_event, undo_event
+
+    with open_request(app.home, app.settings, round_name, council_id) as located:
+        event = last_event(located)
+        click.echo(f"{round_name}/{council_id}: the last event is the {describe(event)}.")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError("no terminal to confirm on: add --yes to undo it")
+            click.confirm("Undo it?", abort=True)
+        undo_event(located, event, _today())
+    click.echo(f"{round_name}/{council_id}: undone (the ledger keeps it, marked undone).")
+    _print_due(app, round_name, council_id)
 
 
 @cli.group()
@@ -687,11 +965,13 @@ def calendar() -> None:
 @pass_app
 def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
     """Write the deadlines of ROUND (or of every round) as an .ics file."""
-    from foi_sender.calendar_export import export_calendar
+    from foi_sender.calendar.ics import export_calendar
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
-    count = export_calendar(app.home, settings, round_name, output, days)
+    broken: list = []
+    count = export_calendar(app.home, settings, round_name, output, days, broken=broken)
+    warn_broken(broken)
     to_stdout = str(output) == "-"
     click.echo(
         f"Wrote {count} events to {'standard output' if to_stdout else output}.", err=to_stdout
@@ -706,11 +986,13 @@ def calendar_export(app: AppContext, round_name, output, alarm_days) -> None:
 @pass_app
 def calendar_push(app: AppContext, round_name, url, user, alarm_days) -> None:
     """Create, update in place and cancel events in a CalDAV calendar."""
-    from foi_sender.calendar_export import push_deadlines
+    from foi_sender.calendar.caldav import push_deadlines
 
     settings = app.settings
     days = settings.alarm_days if alarm_days is None else alarm_days
-    report = push_deadlines(app.home, settings, round_name, url, user, days)
+    broken: list = []
+    report = push_deadlines(app.home, settings, round_name, url, user, days, broken=broken)
+    warn_broken(broken)
     click.echo(
         f"{report.calendar_url}: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged."
@@ -804,13 +1086,21 @@ def review(
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_app
 def chase(app: AppContext, round_name, send, transport, yes) -> None:
-    """Remind every council past its reply due date (at most once a day each)."""
+    """Remind every council past its reply due date (at most once a day each).
+
+    Councils that cannot be chased (gone from councils.yaml, no address) are named and skipped;
+    the exit code is 1 only when there were some and none could be chased."""
+    from foi_sender.errors import IncompleteRound
     from foi_sender.followups import prepare_chase
 
     prepared = prepare_chase(app.home, app.settings, round_name)
     for note in prepared.notes:
         click.echo(f"Note: {note}", err=True)
+    for skipped in prepared.skipped:
+        click.echo(f"Skipped: {skipped}", err=True)
     if not prepared.followups:
+        if prepared.skipped:
+            raise IncompleteRound(f"no council could be chased ({len(prepared.skipped)} skipped)")
         click.echo("No council to chase.")
         return
     rows = [
@@ -876,6 +1166,13 @@ def export(app: AppContext, round_name, fmt, output) -> None:
         )
     settings = app.settings if config_path(app.home).exists() else None
     rows = dataset_rows(app.home, settings, round_name)
+    for row in rows:
+        if row["status"] == "broken":
+            click.echo(
+                f"Warning: {round_name}/{row['council']}: broken, its dates left empty "
+                f"(`foi-sender status {round_name}` names the bad event)",
+                err=True,
+            )
     if fmt == "xlsx":
         from foi_sender.spreadsheet import write_xlsx
 

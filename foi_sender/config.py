@@ -71,12 +71,15 @@ def stored_secret(env_var: str, keyring_service: str, user: str) -> tuple[str | 
         return None, "the keyring"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
+
+
 def check_text(value: str, what: str, *, max_length: int = MAX_FIELD) -> str:
     """One-line text that may end up in a mail header: no control characters, bounded length."""
     # \x85, \u2028 and \u2029 are line breaks to YAML and to str.splitlines() as well.
     if any(ch in value for ch in "\r\n\x00\x85\u2028\u2029"):
         raise InputError(f"{what} must be one line: it contains a line break or NUL")
-    if any((ord(ch) < 32 and ch != "\t") or 0x7F <= ord(ch) <= 0x9F for ch in value):
+    if _CONTROL.search(value):
         raise InputError(f"{what} contains a control character")
     if len(value) > max_length:
         raise InputError(f"{what} is {len(value)} characters long; the limit is {max_length}")
@@ -203,7 +206,9 @@ def _check_key(path: Path, section: str, key: str, value) -> None:
 def _build(raw: dict, path: Path) -> Settings:
     req = raw["requester"]
     requester = Requester(
-        name=check_text(req["name"], "[requester] name", max_length=120),
+        name=check_requester_name(
+            req["name"], "[requester] name", "put your full name in foi.toml"
+        ),
         email=check_email(req["email"], "[requester] email"),
         organisation=_optional_text(req, "organisation"),
         address=_optional_text(req, "address", multiline=True),
@@ -237,12 +242,27 @@ def _optional_text(section: dict, key: str, *, multiline: bool = False) -> str |
     value = section.get(key)
     if value is None:
         return None
+    if not value.strip():
+        raise InputError(
+            f"[requester] {key} is blank: fill it in, or delete the line (it is optional)"
+        )
     if multiline:
         # A postal address may span lines in the letter body, but never reaches a header.
         for line in value.splitlines():
             check_text(line, f"[requester] {key}")
         return value.strip()
-    return check_text(value, f"[requester] {key}")
+    return check_text(value, f"[requester] {key}").strip()
+
+
+def check_requester_name(value: str, what: str, fix: str) -> str:
+    """The requester's name, which signs every letter: FOIA s.8(1)(b) (FOISA s.8(1)(b) too)
+    makes a request valid only with the applicant's real name, so a blank one is refused."""
+    check_text(value, what, max_length=120)
+    if not value.strip():
+        raise InputError(
+            f"{what} is blank: a request must give your real name (FOIA s.8(1)(b)); {fix}"
+        )
+    return value.strip()
 
 
 def _smtp_settings(smtp: dict) -> SmtpSettings:
@@ -329,10 +349,13 @@ def _toml_string(value: str) -> str:
 def write_initial_config(
     home: Path, name: str, email: str, organisation: str | None = None, *, force: bool = False
 ) -> Path:
-    check_text(name, "--name", max_length=120)
+    name = check_requester_name(name, "--name", "give it with --name")
     check_email(email, "--email")
     if organisation is not None:
         check_text(organisation, "--organisation")
+        if not organisation.strip():
+            raise InputError("--organisation is blank: give its name, or leave the option out")
+        organisation = organisation.strip()
     path = config_path(home)
     if path.exists() and not force:
         raise InputError(f"{path} exists already; edit it, or pass --force to replace it")

@@ -61,3 +61,15 @@ class CheckFailed(FoiError):
 
 class IncompleteRound(FoiError):
     """A send finished but not every letter went; the message says which and what to do."""
+
+
+class BrokenRecord(LedgerError):
+    """One event row of a request cannot be read or makes its dates impossible.
+
+    Readers show the request as broken with this message and carry on with the others; commands
+    that would record something refuse when their own new event is the one at fault."""
+
+    def __init__(self, event_id: int, kind: str, reason: str):
+        self.event_id = event_id
+        self.reason = reason
+        super().__init__(f"event {event_id} ({kind}) is broken: {reason}")

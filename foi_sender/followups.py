@@ -34,6 +34,7 @@ from foi_sender.rounds import (
 from foi_sender.transport import new_message_id
 
 MAX_GROUNDS = 20_000
+CHASEABLE = ("overdue", "long_overdue")
 REGULATOR_ENQUIRY_DAYS = 40
 
 
@@ -44,6 +45,9 @@ class Followup:
     letter: Letter
     thread: tuple[str, ...]
     grounds: str | None = None  # kept apart from the letter so a complaint can quote them
+    # The ledger rows of this kind for the request when it was prepared: the decision that the
+    # letter is due holds only while no other letter of its kind has been queued since.
+    seen: tuple[int, ...] = ()
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Prepared:
     round_name: str
     followups: list[Followup] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # councils that could not be chased, why
 
 
 def read_grounds_file(path: Path) -> str:
@@ -73,8 +78,10 @@ def check_grounds(text: str) -> str:
     return text
 
 
-def _render(home: Path, settings: Settings, state: RequestState, template: str, view) -> Letter:
-    council = load_registry(home).get(state.request.council_id)
+def _render(
+    home: Path, settings: Settings, state: RequestState, template: str, view, council=None
+) -> Letter:
+    council = council or load_registry(home).get(state.request.council_id)
     return render(
         home,
         template,
@@ -86,13 +93,23 @@ def _render(home: Path, settings: Settings, state: RequestState, template: str, 
     )
 
 
-def _state(home: Path, settings: Settings, round_name: str, council_id: str) -> RequestState:
+def _state(
+    home: Path, settings: Settings, round_name: str, council_id: str, kind: str
+) -> tuple[RequestState, tuple[int, ...]]:
+    """The request's state, and its letters of `kind` so far (see Followup.seen)."""
     ledger = read_ledger(home)
     try:
         located = locate(ledger, round_name, council_id, deadlines.today(), settings.extra_holidays)
-        return located.state
+        seen = _seen(ledger, located.state, kind)
     finally:
         ledger.close()
+    if located.state.broken:
+        raise InputError(f"{round_name}/{council_id}: {located.state.broken}")
+    return located.state, seen
+
+
+def _seen(ledger: Ledger, state: RequestState, kind: str) -> tuple[int, ...]:
+    return tuple(m.id for m in ledger.messages(state.request.id, kind))
 
 
 def prepare_review(
@@ -104,7 +121,7 @@ def prepare_review(
     grounds: str | None,
     force: bool = False,
 ) -> Prepared:
-    state = _state(home, settings, round_name, council_id)
+    state, seen = _state(home, settings, round_name, council_id, REVIEW)
     if state.sent_on is None:
         raise InputError(f"the request to {council_id} has not been sent ({state.status})")
     today = deadlines.today()
@@ -153,7 +170,7 @@ def prepare_review(
     letter = _render(home, settings, state, "internal_review", view)
     prepared = Prepared(round_name, notes=notes)
     prepared.followups.append(
-        Followup(state, REVIEW, letter, (state.letter.message_id,), view.review_grounds)
+        Followup(state, REVIEW, letter, (state.letter.message_id,), view.review_grounds, seen)
     )
     return prepared
 
@@ -161,7 +178,7 @@ def prepare_review(
 def prepare_review_chaser(
     home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
 ) -> Prepared:
-    state = _state(home, settings, round_name, council_id)
+    state, seen = _state(home, settings, round_name, council_id, REVIEW_CHASER)
     review = state.review_letter
     if review is None or state.review_requested_on is None:
         raise InputError(
@@ -183,11 +200,15 @@ def prepare_review_chaser(
         )
     letter = _render(home, settings, state, "review_chaser", request_view(state))
     thread = (state.letter.message_id, review.message_id)
-    return Prepared(round_name, [Followup(state, REVIEW_CHASER, letter, thread)], notes)
+    followup = Followup(state, REVIEW_CHASER, letter, thread, seen=seen)
+    return Prepared(round_name, [followup], notes)
 
 
 def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
-    """An overdue chaser for every council past its due date, at most one a day each."""
+    """An overdue chaser for every council past its due date, at most one a day each.
+
+    A council that cannot be chased (gone from the registry, say after a merger, or without an
+    address) is named in `skipped`, and the others are chased all the same."""
     ledger = open_ledger(home, create=False)
     try:
         found = ledger.require_round(round_name)
@@ -197,19 +218,44 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
             for r in ledger.requests(found.id)
         ]
         not_again = _chasers(ledger, states, today)
+        seen = {state.request.id: _seen(ledger, state, OVERDUE_CHASER) for state in states}
     finally:
         ledger.close()
+    registry = load_registry(home)
+    councils = {c.id: c for c in registry.councils}
     prepared = Prepared(round_name)
     for state in states:
-        if state.status not in ("overdue", "long_overdue"):
+        council_id = state.request.council_id
+        if state.broken:
+            prepared.notes.append(f"{council_id}: not chased: {state.broken}")
+            continue
+        if state.status not in CHASEABLE:
             continue
         if state.request.id in not_again:
-            prepared.notes.append(f"{state.request.council_id}: {not_again[state.request.id]}")
+            prepared.notes.append(f"{council_id}: {not_again[state.request.id]}")
             continue
-        letter = _render(home, settings, state, "overdue_chaser", request_view(state))
-        prepared.followups.append(
-            Followup(state, OVERDUE_CHASER, letter, (state.letter.message_id,))
-        )
+        council = councils.get(council_id)
+        if council is None:
+            prepared.skipped.append(
+                f"{council_id}: not chased: no longer in {registry.path} (merged or removed?); "
+                "add it back, with its address, to chase it"
+            )
+        elif not council.foi_email:
+            prepared.skipped.append(
+                f"{council_id}: not chased: no FOI address; add one with "
+                f"`foi-sender councils set-email {council_id} ADDRESS --source TEXT`"
+            )
+        else:
+            letter = _render(home, settings, state, "overdue_chaser", request_view(state), council)
+            prepared.followups.append(
+                Followup(
+                    state,
+                    OVERDUE_CHASER,
+                    letter,
+                    (state.letter.message_id,),
+                    seen=seen[state.request.id],
+                )
+            )
     return prepared
 
 
@@ -232,7 +278,7 @@ def _chasers(ledger: Ledger, states: list[RequestState], today: date) -> dict[in
 def prepare_complaint(
     home: Path, settings: Settings, round_name: str, council_id: str, *, force: bool = False
 ) -> Prepared:
-    state = _state(home, settings, round_name, council_id)
+    state, _ = _state(home, settings, round_name, council_id, "ico_complaint")
     today = deadlines.today()
     regime = deadlines.Regime(state.request.regime)
     notes = []
@@ -291,7 +337,11 @@ def send_prepared(
     *,
     progress=lambda council, outcome: None,
 ) -> SendReport:
-    """Queue every prepared letter in the ledger, then send them exactly once."""
+    """Queue every prepared letter that is still due, then send them exactly once.
+
+    The user may have read the letters for minutes before saying yes, and another terminal may
+    have sent the same ones meanwhile: whether each is due is decided again here, under the send
+    lock and inside the transaction that queues it."""
     sendable = [f for f in prepared.followups if f.letter.to]
     if len(sendable) != len(prepared.followups):
         missing = ", ".join(
@@ -303,33 +353,18 @@ def send_prepared(
         try:
             ledger.mark_interrupted_as_uncertain()
             at = now()
+            skipped = []
             with ledger.transaction() as db:
-                ids = [
-                    ledger.add_message(
-                        db,
-                        f.state.request.id,
-                        f.kind,
-                        new_message_id(settings.requester),
-                        f.letter.to,
-                        f.letter.subject,
-                        f.letter.body,
-                        f.thread,
-                        at,
-                    )
-                    for f in sendable
-                ]
+                due = []
                 for f in sendable:
-                    if f.grounds:
-                        ledger.add_event(
-                            db,
-                            f.state.request.id,
-                            "review_grounds",
-                            deadlines.london_date(at),
-                            at,
-                            {"grounds": f.grounds},
-                        )
+                    reason = _no_longer_due(ledger, f, deadlines.london_date(at), settings)
+                    if reason:
+                        skipped.append((f.state.request.council_id, reason))
+                    else:
+                        due.append(f)
+                ids = [_queue(ledger, db, settings, f, at) for f in due]
             messages = [ledger.get_message(i) for i in ids]
-            return send_messages(
+            report = send_messages(
                 ledger,
                 settings,
                 open_transport(home, settings, transport_name),
@@ -341,3 +376,49 @@ def send_prepared(
             )
         finally:
             ledger.close()
+    report.skipped.extend(skipped)
+    return report
+
+
+def _no_longer_due(
+    ledger: Ledger, followup: Followup, today: date, settings: Settings
+) -> str | None:
+    """Why a prepared letter must not be queued after all, read inside the queuing transaction."""
+    request = followup.state.request
+    letters = ledger.messages(request.id, followup.kind)
+    if tuple(m.id for m in letters) != followup.seen:
+        newest = letters[-1]
+        return (
+            f"another run queued this letter meanwhile (now {newest.status}); "
+            "not sent a second time"
+        )
+    if followup.kind == OVERDUE_CHASER:
+        state = request_state(ledger, request, today, settings.extra_holidays)
+        if state.status not in CHASEABLE:
+            return f"no longer overdue ({state.status})"
+    return None
+
+
+def _queue(ledger: Ledger, db, settings: Settings, followup: Followup, at) -> int:
+    request_id = followup.state.request.id
+    message_row_id = ledger.add_message(
+        db,
+        request_id,
+        followup.kind,
+        new_message_id(settings.requester),
+        followup.letter.to,
+        followup.letter.subject,
+        followup.letter.body,
+        followup.thread,
+        at,
+    )
+    if followup.grounds:
+        ledger.add_event(
+            db,
+            request_id,
+            "review_grounds",
+            deadlines.london_date(at),
+            at,
+            {"grounds": followup.grounds},
+        )
+    return message_row_id

@@ -77,6 +77,35 @@ MIGRATIONS = (
         sequence INTEGER NOT NULL
     );
     """,
+    # Proposed addresses (discovery, replies) with their evidence, the user's rejections, and how
+    # each council's last discovery ended. Nothing here reaches councils.yaml without `accept`.
+    """
+    CREATE TABLE address_candidates (
+        id INTEGER PRIMARY KEY,
+        council_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('foi','review')),
+        address TEXT NOT NULL,
+        score INTEGER NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('site','reply')),
+        url TEXT NOT NULL,
+        evidence TEXT NOT NULL,
+        found_on TEXT NOT NULL,
+        UNIQUE (council_id, kind, address)
+    );
+    CREATE TABLE address_rejections (
+        council_id TEXT NOT NULL,
+        address TEXT NOT NULL,
+        rejected_at TEXT NOT NULL,
+        PRIMARY KEY (council_id, address)
+    );
+    CREATE TABLE discovery_outcomes (
+        council_id TEXT PRIMARY KEY,
+        outcome TEXT NOT NULL,
+        moved_to TEXT,
+        pages INTEGER NOT NULL,
+        finished_at TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -119,9 +148,10 @@ class EventRow:
     id: int
     request_id: int
     kind: str
-    on_date: date
-    recorded_at: datetime
+    on_date: date | None
+    recorded_at: datetime | None
     data: dict
+    problem: str | None = None  # why the row cannot be read (then on_date and data are empty)
 
 
 def ledger_path(home: Path) -> Path:
@@ -348,6 +378,13 @@ class Ledger:
                 " stopped mid-send: the server may or may not have it' WHERE status = 'sending'"
             ).rowcount
 
+    def readdress(self, db: sqlite3.Connection, message_row_id: int, to_address: str) -> None:
+        """A letter not delivered (failed, uncertain) goes to a new address when retried."""
+        db.execute(
+            "UPDATE messages SET to_address = ? WHERE id = ? AND status IN ('failed', 'uncertain')",
+            (to_address, message_row_id),
+        )
+
     def requeue(self, message_row_ids: list[int]) -> None:
         with self.transaction() as db:
             db.executemany(
@@ -402,10 +439,7 @@ class Ledger:
             " WHERE request_id = ? ORDER BY id",
             request_id,
         )
-        return [
-            EventRow(r[0], r[1], r[2], date.fromisoformat(r[3]), _dt(r[4]), json.loads(r[5]))
-            for r in rows
-        ]
+        return [_event(row) for row in rows]
 
     # calendar sequence numbers
     def calendar_sequence(self, db: sqlite3.Connection, uid: str, fingerprint: str) -> int:
@@ -607,6 +641,19 @@ def _ledger_error(path: Path, exc: sqlite3.Error) -> LedgerError:
 
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+def _event(row) -> EventRow:
+    """A row that cannot be read is returned with its problem rather than raised, so that one bad
+    row (a hand edit, a bug of an older release) names itself instead of failing every reader."""
+    try:
+        on_date, recorded_at = date.fromisoformat(row[3]), _dt(row[4])
+        data = json.loads(row[5])
+        if not isinstance(data, dict):
+            raise ValueError("its data is not a JSON object")
+    except (TypeError, ValueError) as exc:
+        return EventRow(row[0], row[1], str(row[2]), None, None, {}, f"unreadable row ({exc})")
+    return EventRow(row[0], row[1], row[2], on_date, recorded_at, data)
 
 
 def _message(row) -> MessageRow:

@@ -52,7 +52,9 @@ class RequestView:
     review_window_closes: date | None = None
     review_requested_on: date | None = None
     review_due: date | None = None
-    review_days_late: int | None = None
+    review_days_late: int | None = None  # None once the review is answered
+    review_answered_on: date | None = None
+    review_outcome: str | None = None
     review_grounds: str | None = None
     review_letter: str | None = None
 

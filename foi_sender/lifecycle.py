@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
-from foi_sender.errors import InputError
+from foi_sender.errors import BrokenRecord, FoiError, InputError
 from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger, read_ledger
 from foi_sender.paths import safe_suffix, slug
 
@@ -27,6 +28,12 @@ REVIEW, REVIEW_CHASER, OVERDUE_CHASER, REQUEST = (
     "request",
 )
 FOLLOW_UPS = (REVIEW, REVIEW_CHASER, OVERDUE_CHASER)
+BROKEN = "broken"  # the status of a request one of whose events is bad (see `broken`)
+UNDO = "undo"  # an event that voids an earlier one (`foi-sender undo`)
+MAX_EXTENSION_DAYS = 260  # a year of working days: beyond it a number is a typing slip
+# Events further than this from the day the request was sent are taken for a slip (or a bad row);
+# it also bounds how far the working-day calendar must be built.
+MAX_EVENT_SPAN = timedelta(days=3660)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class RequestState:
     review_due: date | None = None
     review_days_late: int | None = None
     review_answered_on: date | None = None
+    review_outcome: str | None = None
     withdrawn_on: date | None = None
     clarified_on: date | None = None
     last_chased_on: date | None = None
@@ -56,6 +64,7 @@ class RequestState:
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
     events: tuple[EventRow, ...] = field(default=(), repr=False)
+    broken: str | None = None  # why the request's dates cannot be worked out (status `broken`)
 
     @property
     def title(self) -> str:
@@ -89,6 +98,7 @@ class RequestState:
             "review_due": iso(self.review_due),
             "reference": self.reference,
             "message_id": self.letter.message_id,
+            "broken": self.broken,
         }
 
 
@@ -125,48 +135,147 @@ def derive(
     today: date,
     extra_holidays: tuple[date, ...] = (),
 ) -> RequestState:
+    """The request as it stands; `broken` (status and reason) when one of its events is bad."""
+    try:
+        return derive_or_raise(request, letter, messages, events, today, extra_holidays)
+    except BrokenRecord as exc:
+        return RequestState(
+            request,
+            letter,
+            BROKEN,
+            sent_on=deadlines.london_date(letter.sent_at),
+            broken=f"{exc}; `foi-sender undo {request.round_name} {request.council_id}` "
+            "removes the last event",
+            events=events,
+        )
+
+
+def derive_or_raise(
+    request: RequestRow,
+    letter: MessageRow,
+    messages: list[MessageRow],
+    events: tuple[EventRow, ...],
+    today: date,
+    extra_holidays: tuple[date, ...] = (),
+) -> RequestState:
+    """derive(), raising BrokenRecord for the first event that is bad."""
     if letter.status != "sent":
         return RequestState(request, letter, letter.status, events=events)
     regime = deadlines.Regime(request.regime)
     calendar = deadlines.calendar_for(regime, extra_holidays)
     sent_on = deadlines.london_date(letter.sent_at)
-    clock_start = sent_on
-    due = deadlines.reply_due(sent_on, regime, extra_holidays)
+    clock = {"start": sent_on, "due": deadlines.reply_due(sent_on, regime, extra_holidays)}
     facts: dict = {}
-    for event in events:
-        if event.kind == "clarification":
-            clock_start = event.on_date
-            due = deadlines.clarified_due(event.on_date, regime, extra_holidays)
-            facts["clarified_on"] = event.on_date
-        elif event.kind == "extension":
-            to = event.data.get("to")
-            due = (
-                date.fromisoformat(to)
-                if to
-                else deadlines.extend_due(due, event.data["days"], regime, extra_holidays)
+    culprit = None  # the last event that moved a date: blamed when the dates cannot be computed
+    for event in live_events(events):
+        try:
+            if _apply(event, sent_on, regime, extra_holidays, clock, facts):
+                culprit = event
+        except _EVENT_FAILURES as exc:
+            raise BrokenRecord(event.id, event.kind, _reason(exc)) from exc
+    try:
+        return _state_from(
+            request, letter, messages, events, today, extra_holidays, calendar, clock, facts
+        )
+    except _EVENT_FAILURES as exc:
+        if culprit is None:
+            raise
+        raise BrokenRecord(culprit.id, culprit.kind, _reason(exc)) from exc
+
+
+# What a bad row can raise while its dates are worked out.
+_EVENT_FAILURES = (InputError, ValueError, KeyError, TypeError, OverflowError, AttributeError)
+
+
+def _reason(exc: Exception) -> str:
+    return f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+
+
+def live_events(events) -> list[EventRow]:
+    """The events that count: not undone, and not the undo records themselves (a broken undo
+    record counts, so that it is named rather than skipped)."""
+    undone = {e.data.get("event") for e in events if e.kind == UNDO and not e.problem}
+    return [e for e in events if e.id not in undone and (e.kind != UNDO or e.problem is not None)]
+
+
+def _apply(event: EventRow, sent_on: date, regime, extra, clock: dict, facts: dict) -> bool:
+    """Apply one event to the clock and the facts; True when it moved a date."""
+    if event.problem:
+        raise ValueError(event.problem)
+    if event.on_date < sent_on or event.on_date > sent_on + MAX_EVENT_SPAN:
+        raise ValueError(f"its date {event.on_date} is outside the life of the request")
+    data = event.data
+    if event.kind == "clarification":
+        clock["start"] = event.on_date
+        clock["due"] = deadlines.clarified_due(event.on_date, regime, extra)
+        facts["clarified_on"] = event.on_date
+    elif event.kind == "extension":
+        to = data.get("to")
+        if to is not None:
+            to = date.fromisoformat(to)
+        problem = extension_problem(clock["due"], sent_on, data.get("days"), to)
+        if problem:
+            raise ValueError(problem)
+        clock["due"] = to or deadlines.extend_due(clock["due"], data["days"], regime, extra)
+    elif event.kind == "response":
+        facts.update(_response_facts(data), response_on=event.on_date)
+    elif event.kind == "review_grounds":
+        facts["review_grounds"] = data["grounds"]
+        return False
+    elif event.kind == "review_response":
+        facts.update(review_answered_on=event.on_date, review_outcome=data.get("outcome"))
+    elif event.kind == "withdrawn":
+        facts["withdrawn_on"] = event.on_date
+        return False
+    else:
+        return False  # a kind this release does not know moves nothing
+    return True
+
+
+def _response_facts(data: dict) -> dict:
+    """A response replaces every fact of an earlier one (`respond --replace`), its reference too."""
+    return {
+        "outcome": data.get("outcome"),
+        "reference": data.get("reference"),
+        "exemptions": tuple(data.get("exemptions", ())),
+        "response_file": data.get("file"),
+        "answers": data.get("answers", {}),
+        "numbers": data.get("numbers", {}),
+    }
+
+
+def extension_problem(due: date, sent_on: date, days, to: date | None) -> str | None:
+    """Why an extension cannot stand (None when it can): by N working days, or to a date."""
+    if (days is None) == (to is None):
+        return "give either --days N or --to DATE"
+    if days is not None:
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            return "--days must be a whole number of at least 1"
+        if days > MAX_EXTENSION_DAYS:
+            return (
+                f"--days {days} is more than {MAX_EXTENSION_DAYS} working days (a year); the ICO "
+                "expects at most 20 more, EIR reg 7 40: check the number, or give --to DATE"
             )
-        elif event.kind == "response":
-            facts.update(
-                response_on=event.on_date,
-                outcome=event.data.get("outcome"),
-                reference=event.data.get("reference") or facts.get("reference"),
-                exemptions=tuple(event.data.get("exemptions", ())),
-                response_file=event.data.get("file"),
-                answers=event.data.get("answers", {}),
-                numbers=event.data.get("numbers", {}),
-            )
-        elif event.kind == "review_grounds":
-            facts["review_grounds"] = event.data["grounds"]
-        elif event.kind == "review_response":
-            facts["review_answered_on"] = event.on_date
-        elif event.kind == "withdrawn":
-            facts["withdrawn_on"] = event.on_date
-    long_overdue_on = calendar.add(clock_start, 40)
+        return None
+    if to <= sent_on:
+        return f"--to {to} is not after the request was sent ({sent_on})"
+    if to > due + timedelta(days=366):
+        return f"--to {to} is more than a year after the due date ({due}); check the date"
+    return None
+
+
+def _state_from(request, letter, messages, events, today, extra, calendar, clock, facts):
+    regime = deadlines.Regime(request.regime)
+    sent_on = deadlines.london_date(letter.sent_at)
+    due = clock["due"]
+    long_overdue_on = calendar.add(clock["start"], 40)
     sent_reviews = [m for m in messages if m.kind == REVIEW and m.status == "sent"]
     review = sent_reviews[0] if sent_reviews else None
     reviews_any = [m for m in messages if m.kind == REVIEW]
     chases = [m for m in messages if m.kind == OVERDUE_CHASER and m.status == "sent"]
-    review_fields = _review_fields(review, regime, calendar, today, extra_holidays)
+    review_fields = _review_fields(review, regime, calendar, today, extra)
+    if facts.get("review_answered_on"):
+        review_fields["review_days_late"] = None  # late only while it is unanswered
     response_on = facts.get("response_on")
     state = RequestState(
         request=request,
@@ -177,9 +286,7 @@ def derive(
         days_left=_days_left(calendar, today, due),
         long_overdue_on=long_overdue_on,
         review_window_closes=(
-            deadlines.review_window_closes(response_on, regime, extra_holidays)
-            if response_on
-            else None
+            deadlines.review_window_closes(response_on, regime, extra) if response_on else None
         ),
         last_chased_on=deadlines.london_date(chases[-1].sent_at) if chases else None,
         # Without a sent one, the latest attempt (a failed letter may have been drafted again).
@@ -232,6 +339,7 @@ class Located:
 
     ledger: Ledger
     state: RequestState
+    extra_holidays: tuple[date, ...] = ()
 
 
 def locate(ledger: Ledger, round_name: str, council_id: str, today: date, extra=()) -> Located:
@@ -240,7 +348,7 @@ def locate(ledger: Ledger, round_name: str, council_id: str, today: date, extra=
     if request is None:
         ids = ", ".join(r.council_id for r in ledger.requests(found.id)[:8])
         raise InputError(f"round {round_name!r} has no request to {council_id!r} (it has: {ids})")
-    return Located(ledger, request_state(ledger, request, today, extra))
+    return Located(ledger, request_state(ledger, request, today, extra), tuple(extra))
 
 
 def _require_sent(state: RequestState) -> None:
@@ -251,6 +359,12 @@ def _require_sent(state: RequestState) -> None:
         )
 
 
+def _require_readable(state: RequestState) -> None:
+    """What needs the request's dates (an extension moves its due date) waits for a repair."""
+    if state.broken:
+        raise InputError(f"the dates of {state.request.council_id} are unknown: {state.broken}")
+
+
 def _check_day(state: RequestState, on: date, today: date, what: str) -> None:
     if on < state.sent_on:
         raise InputError(
@@ -258,6 +372,13 @@ def _check_day(state: RequestState, on: date, today: date, what: str) -> None:
         )
     if on > today:
         raise InputError(f"{what} {on} is in the future (today is {today})")
+
+
+class Recorded(NamedTuple):
+    """What `record_response` did: recorded anew (or found the same answer already there)."""
+
+    new: bool
+    learned: tuple = ()
 
 
 def record_response(
@@ -273,8 +394,17 @@ def record_response(
     review: bool = False,
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
-) -> None:
-    """The council answered (or, with review=True, answered the internal review)."""
+    replace_earlier: bool = False,
+    reply_text: str | None = None,
+) -> Recorded:
+    """The council answered (or, with review=True, answered the internal review).
+
+    `Recorded.new` is False when the same answer was recorded before (nothing is recorded
+    again). A different answer to one already recorded needs `replace_earlier`: a second reply
+    must not quietly take the place of the first. `Recorded.learned` holds the address proposals
+    the reply file taught (see discovery.learn)."""
+    from foi_sender.exemptions import normalise_exemptions
+
     state = located.state
     _require_sent(state)
     _check_day(state, on, today, "the response date")
@@ -282,31 +412,88 @@ def record_response(
         raise InputError(f"unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
     if reference is not None:
         check_text(reference, "--reference", max_length=100)
-    if review and state.review_requested_on is None:
+    if review and state.review_requested_on is None and not state.broken:
         raise InputError("no internal review was sent for this request; record the response itself")
-    if review and on < state.review_requested_on:
+    if review and state.review_requested_on and on < state.review_requested_on:
         raise InputError(f"the review answer {on} is before the review was asked for")
     if file is not None and not file.is_file():
         raise InputError(f"{file}: no such file")
-    data = {"outcome": outcome, "exemptions": list(exemptions)}
+    data = {"outcome": outcome, "exemptions": list(normalise_exemptions(exemptions))}
     if reference:
         data["reference"] = reference
     if answers:
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
+    kind = "review_response" if review else "response"
+    earlier = _earlier_answer(state, kind)
+    if earlier is not None:
+        if _same_answer(earlier, on, data, home, file):
+            return Recorded(new=False)
+        if not replace_earlier:
+            raise InputError(_already_answered(state, earlier, review))
     kept = _keep_reply_file(home, state, file, on, review) if file else None
     if kept is None:
-        _add_event(located, "review_response" if review else "response", on, data)
-        return
+        add_event(located, kind, on, data, today)
+        return Recorded(new=True)
     target, created = kept
     data["file"] = str(target.relative_to(home))
     try:
-        _add_event(located, "review_response" if review else "response", on, data)
+        add_event(located, kind, on, data, today)
     except BaseException:
         if created:  # nothing refers to the copy: do not leave it behind
             target.unlink(missing_ok=True)
         raise
+    learned = _learn_addresses(located, home, file, data["file"], on, reply_text)
+    return Recorded(new=True, learned=tuple(learned))
+
+
+def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
+    """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
+    from foi_sender.discovery.learn import learn_from_reply
+    from foi_sender.registry import load_registry
+    from foi_sender.replies import read_reply
+
+    try:
+        council = load_registry(home).get(located.state.request.council_id)
+        if text is None:
+            text = read_reply(file).text
+        return learn_from_reply(located.ledger, council, text, on, kept)
+    except FoiError:
+        return []
+
+
+def _earlier_answer(state: RequestState, kind: str) -> EventRow | None:
+    answers = [e for e in live_events(state.events) if e.kind == kind and not e.problem]
+    return answers[-1] if answers else None
+
+
+def _same_answer(earlier: EventRow, on: date, data: dict, home: Path, file: Path | None) -> bool:
+    if earlier.on_date != on:
+        return False
+    if any(earlier.data.get(key) != data.get(key) for key in ("outcome", "reference")):
+        return False
+    if list(earlier.data.get("exemptions", [])) != data["exemptions"]:
+        return False
+    if file is None:
+        return True
+    kept = earlier.data.get("file")
+    try:
+        return kept is not None and (home / kept).read_bytes() == file.read_bytes()
+    except OSError:
+        return False
+
+
+def _already_answered(state: RequestState, earlier: EventRow, review: bool) -> str:
+    request = state.request
+    what = "the review's answer" if review else "a response"
+    ref = earlier.data.get("reference")
+    told = f"{earlier.data.get('outcome', '?')}".replace("_", " ") + (f", ref {ref}" if ref else "")
+    return (
+        f"{what} of {earlier.on_date} ({told}) is already recorded for "
+        f"{request.round_name}/{request.council_id}; add --replace to record this one in its "
+        f"place, or remove it with `foi-sender undo {request.round_name} {request.council_id}`"
+    )
 
 
 def _keep_reply_file(
@@ -348,18 +535,16 @@ def record_clarification(located: Located, *, on: date, today: date) -> None:
     """The council asked for clarification and got it on `on`: the 20 days start again."""
     _require_sent(located.state)
     _check_day(located.state, on, today, "the clarification date")
-    _add_event(located, "clarification", on, {})
+    add_event(located, "clarification", on, {}, today)
 
 
 def record_extension(located: Located, *, days: int | None, to: date | None, today: date) -> None:
     state = located.state
     _require_sent(state)
-    if (days is None) == (to is None):
-        raise InputError("give either --days N or --to DATE")
-    if days is not None and days < 1:
-        raise InputError("--days must be a whole number of at least 1")
-    if to is not None and to <= state.sent_on:
-        raise InputError(f"--to {to} is not after the request was sent ({state.sent_on})")
+    _require_readable(state)
+    problem = extension_problem(state.due, state.sent_on, days, to)
+    if problem:
+        raise InputError(problem)
     if to is not None and to <= state.due:
         raise InputError(
             f"--to {to} is not after the current due date ({state.due}); an extension moves the "
@@ -367,19 +552,42 @@ def record_extension(located: Located, *, days: int | None, to: date | None, tod
         )
     if state.answered:
         raise InputError("the council has already answered; an extension no longer applies")
-    _add_event(located, "extension", today, {"days": days} if days else {"to": to.isoformat()})
+    add_event(
+        located, "extension", today, {"days": days} if days else {"to": to.isoformat()}, today
+    )
 
 
 def record_withdrawal(located: Located, *, today: date) -> None:
     _require_sent(located.state)
     if located.state.withdrawn_on:
         raise InputError(f"the request was already withdrawn on {located.state.withdrawn_on}")
-    _add_event(located, "withdrawn", today, {})
+    add_event(located, "withdrawn", today, {}, today)
 
 
-def _add_event(located: Located, kind: str, on: date, data: dict) -> None:
+def add_event(located: Located, kind: str, on: date, data: dict, today: date) -> None:
+    """Record one event, after working out the request's dates with it: an event that would
+    make them impossible is refused here, before anything is written, never after."""
+    at, request_id = now(), located.state.request.id
+    check_new_event(located, EventRow(0, request_id, kind, on, at, data), today)
     with located.ledger.transaction() as db:
-        located.ledger.add_event(db, located.state.request.id, kind, on, now(), data)
+        located.ledger.add_event(db, request_id, kind, on, at, data)
+
+
+def check_new_event(located: Located, new: EventRow, today: date) -> None:
+    """Raise InputError if `new` (id 0: not yet recorded) would break the request's dates. When an
+    older event is broken already the new one cannot make it worse: that one is named instead."""
+    state = located.state
+    messages = located.ledger.messages(state.request.id)
+    events = (*state.events, new)
+    try:
+        derive_or_raise(
+            state.request, state.letter, messages, events, today, located.extra_holidays
+        )
+    except BrokenRecord as exc:
+        if exc.event_id == new.id:
+            raise InputError(
+                f"cannot record this {new.kind}: {exc.reason}; nothing recorded"
+            ) from exc
 
 
 @contextmanager
@@ -458,6 +666,8 @@ class RecordedReply:
     reference: str | None
     exemptions: tuple[str, ...]
     review: bool = False  # recorded as the answer to the internal review
+    recorded: bool = True  # False: the same answer was recorded before
+    learned: tuple = ()  # address proposals the reply taught
 
 
 def respond_from_file(
@@ -472,6 +682,7 @@ def respond_from_file(
     reference: str | None,
     exemptions: tuple[str, ...],
     review: bool = False,
+    replace_earlier: bool = False,
 ) -> RecordedReply:
     """Record a reply from the council's own letter, filling in what the user did not give."""
     from foi_sender.replies import read_reply
@@ -502,7 +713,7 @@ def respond_from_file(
             raise InputError(f"{file}: cannot tell the outcome; give --outcome")
         chosen_ref = reference or facts.reference
         chosen_exemptions = exemptions or tuple(facts.exemptions)
-        record_response(
+        recorded = record_response(
             located,
             on=chosen_on,
             outcome=chosen_outcome,
@@ -514,6 +725,8 @@ def respond_from_file(
             review=review,
             answers=facts.answers,
             numbers=facts.numbers,
+            replace_earlier=replace_earlier,
+            reply_text=facts.text,
         )
     finally:
         ledger.close()
@@ -525,6 +738,8 @@ def respond_from_file(
         chosen_ref,
         chosen_exemptions,
         review,
+        recorded.new,
+        recorded.learned,
     )
 
 

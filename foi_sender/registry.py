@@ -99,6 +99,17 @@ def check_registry(home: Path) -> tuple[Path, list[str], int]:
     return path, problems, len(councils)
 
 
+def registry_warnings(registry: Registry) -> list[str]:
+    """What is allowed but worth a look: an address nobody said where it came from (the user's
+    own list is theirs to vouch for, so it is not an error)."""
+    return [
+        f"{registry.path}:{c.line}: warning: {c.id} has foi_email but no email_source "
+        "(say where the address was found)"
+        for c in registry.councils
+        if c.foi_email and not c.email_source
+    ]
+
+
 def _parse(path: Path) -> tuple[list[Council], list[str]]:
     try:
         raw = path.read_bytes()
@@ -215,8 +226,6 @@ def _read_council(node, line: int) -> tuple[Council | None, list[tuple[int, str]
     missing = [key for key in _REQUIRED if key not in values]
     if missing:
         problems.append((line, f"missing {', '.join(missing)}"))
-    if "foi_email" in values and "email_source" not in values:
-        problems.append((line, "foi_email needs email_source: say where the address was found"))
     nation, regime = values.get("nation"), values.get("regime")
     if nation in NATIONS and regime in REGIMES and (nation == "Scotland") != (regime == "FOISA"):
         problems.append(
@@ -255,10 +264,14 @@ def _field_problem(key: str, value: str) -> str | None:
     return None
 
 
-def set_email(home: Path, council_id: str, address: str, source: str) -> tuple[Path, bool]:
-    """Record a verified FOI address in the home's councils.yaml, keeping its comments.
+def set_email(
+    home: Path, council_id: str, address: str, source: str, *, force: bool = False
+) -> tuple[Path, bool, str | None]:
+    """Record a verified FOI address in the home's councils.yaml, keeping its comments and its
+    line endings.
 
-    Returns the file written and whether it was first copied from the shipped registry.
+    Returns the file written, whether it was first copied from the shipped registry, and the
+    address it replaced (None if there was none). Replacing a different address needs `force`.
     """
     check_email(address, "address")
     check_text(source, "--source", max_length=500)
@@ -268,9 +281,18 @@ def set_email(home: Path, council_id: str, address: str, source: str) -> tuple[P
     copied = not target.exists()
     registry = load_registry(home)
     council = registry.get(council_id)
-    lines = registry.path.read_text(encoding="utf-8").splitlines(keepends=True)
-    lines = _set_key(lines, council.line, "foi_email", _yaml_scalar(address))
-    lines = _set_key(lines, council.line, "email_source", json.dumps(source, ensure_ascii=False))
+    old = council.foi_email
+    if old and old != address and not force:
+        raise InputError(
+            f"{council_id} already has the address {old}; add --force to replace it with {address}"
+        )
+    text = registry.path.read_bytes().decode("utf-8")
+    _require_block_style(registry.path, text, council)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    lines = _set_key(lines, council.line, "foi_email", _yaml_scalar(address), newline)
+    source_text = json.dumps(source, ensure_ascii=False)
+    lines = _set_key(lines, council.line, "email_source", source_text, newline)
     new_text = "".join(lines)
     try:
         councils, problems = _read_root(target, _compose(new_text))
@@ -280,7 +302,20 @@ def set_email(home: Path, council_id: str, address: str, source: str) -> tuple[P
     if problems:
         raise RegistryError(problems)
     atomic_write(target, new_text.encode("utf-8"))
-    return target, copied
+    return target, copied, old
+
+
+def _require_block_style(path: Path, text: str, council: Council) -> None:
+    """set-email edits the file line by line, which only block-style YAML allows."""
+    root = _compose(text)
+    councils = next(value for key, value in root.value if key.value == "councils")
+    item = next(node for node in councils.value if node.start_mark.line + 1 == council.line)
+    if councils.flow_style or item.flow_style:
+        raise InputError(
+            f"{path}:{council.line}: {council.id} is written in YAML flow style ({{...}} or "
+            "[...]), which set-email cannot edit in place; write it as `- id: ...` lines, one "
+            "key a line, or set foi_email and email_source by hand"
+        )
 
 
 def _yaml_scalar(value: str) -> str:
@@ -294,10 +329,12 @@ def _yaml_scalar(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _set_key(lines: list[str], start_line: int, key: str, value: str) -> list[str]:
+def _set_key(
+    lines: list[str], start_line: int, key: str, value: str, newline: str = "\n"
+) -> list[str]:
     """Replace `key:` inside the council block starting at start_line (1-based), or add it."""
     if lines and not lines[-1].endswith("\n"):
-        lines = [*lines[:-1], lines[-1] + "\n"]  # a file without a final newline
+        lines = [*lines[:-1], lines[-1] + newline]  # a file without a final newline
     first = start_line - 1
     indent = len(lines[first]) - len(lines[first].lstrip(" -"))
     end = first + 1
@@ -308,13 +345,47 @@ def _set_key(lines: list[str], start_line: int, key: str, value: str) -> list[st
         ):
             break
         end += 1
-    new_line = f"{' ' * indent}{key}: {value}\n"
+    new_line = f"{' ' * indent}{key}: {value}{newline}"
     for index in range(first, end):
         body = lines[index].lstrip(" -")
         if body.startswith(f"{key}:"):
             prefix = lines[index][: len(lines[index]) - len(body)]
-            return lines[:index] + [f"{prefix}{key}: {value}\n"] + lines[index + 1 :]
+            return lines[:index] + [f"{prefix}{key}: {value}{newline}"] + lines[index + 1 :]
     last = end
     while last > first + 1 and not lines[last - 1].strip():
         last -= 1
     return lines[:last] + [new_line] + lines[last:]
+
+
+def set_fields(home: Path, changes: dict[str, dict[str, str]]) -> tuple[Path, bool]:
+    """Several councils' fields set in one write of the home's councils.yaml, keeping every other
+    line as it was (comments, layout, line endings). `changes` maps council id -> {key: value};
+    values are checked as councils.yaml checks them. Returns the file and whether it was first
+    copied from the shipped registry."""
+    target = home / REGISTRY_NAME
+    copied = not target.exists()
+    registry = load_registry(home)
+    raw = registry.path.read_bytes().decode("utf-8")
+    newline = "\r\n" if "\r\n" in raw else "\n"
+    lines = raw.replace("\r\n", "\n").splitlines(keepends=True)
+    # Edit from the bottom up so a line added to one council does not move the next one's start.
+    for council in sorted((registry.get(i) for i in changes), key=lambda c: -c.line):
+        for key, value in changes[council.id].items():
+            if key not in _OPTIONAL:
+                raise InputError(f"{key} cannot be set this way")
+            problem = _field_problem(key, value)
+            if problem:
+                raise InputError(f"{council.id}: {problem}")
+            # Sources are always quoted, as set_email writes them; addresses only when needed.
+            text = json.dumps(value, ensure_ascii=False) if key == "email_source" else None
+            lines = _set_key(lines, council.line, key, text or _yaml_scalar(value))
+    new_text = "".join(lines)
+    try:
+        _, problems = _read_root(target, _compose(new_text))
+    except yaml.YAMLError as exc:
+        line, message = _yaml_problem(exc, new_text)
+        problems = [f"{target}:{line}: the edit would break the file ({message}); nothing written"]
+    if problems:
+        raise RegistryError(problems)
+    atomic_write(target, new_text.replace("\n", newline).encode("utf-8"))
+    return target, copied

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class ReplyFacts:
     sender: str | None = None
     message_ids: tuple[str, ...] = ()
     subject: str | None = None
+    # The reply's own words (quoted history cut), for learning addresses; not one of the facts.
+    text: str = field(default="", compare=False, repr=False)
 
     def as_json(self) -> dict:
         return {
@@ -241,6 +243,7 @@ def _read_eml(path: Path, data: bytes) -> ReplyFacts:
         sender=sender,
         message_ids=tuple(ids),
         subject=subject,
+        text=facts.text,
     )
 
 
@@ -354,6 +357,7 @@ def read_reply_text(text: str) -> ReplyFacts:
         outcome_evidence=evidence,
         answers=answers,
         numbers=numbers,
+        text=text,
     )
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 from foi_sender import deadlines
@@ -28,17 +26,19 @@ from foi_sender.errors import (
     LedgerError,
     TransportError,
 )
-from foi_sender.ledger import Ledger, MessageRow, read_ledger
+from foi_sender.ledger import Ledger, MessageRow, RequestRow, read_ledger
 from foi_sender.letters import Letter, RequestView, RoundView, render
 from foi_sender.lifecycle import FOLLOW_UPS, REQUEST, RequestState, request_state
 from foi_sender.paths import check_name
 from foi_sender.registry import Council, Registry, load_registry
 from foi_sender.transport import (
     OutboxTransport,
+    Prebuilt,
     SmtpTransport,
     TemporaryFailure,
     build_message,
     new_message_id,
+    prebuild,
     smtp_password,
 )
 
@@ -91,6 +91,7 @@ class NewLetter:
     council: Council
     letter: Letter
     message_id: str
+    data: Prebuilt
 
 
 @dataclass
@@ -104,12 +105,19 @@ class Plan:
     retrying: list[MessageRow] = field(default_factory=list)
     uncertain: list[MessageRow] = field(default_factory=list)
     failed: list[MessageRow] = field(default_factory=list)
+    # A letter to retry whose council has a new address since: (council id, old, new).
+    readdressed: dict[int, tuple[str, str, str]] = field(default_factory=dict)
     already_sent: int = 0
     recovered_uncertain: int = 0
 
     @property
     def to_send(self) -> int:
         return len(self.new) + len(self.queued) + len(self.retrying)
+
+    @property
+    def prebuilt(self) -> dict[str, Prebuilt]:
+        """The new letters' bytes, by Message-ID, for send_messages."""
+        return {item.message_id: item.data for item in self.new}
 
 
 def plan_send(
@@ -151,6 +159,7 @@ def plan_send(
             plan.recovered_uncertain = ledger.mark_interrupted_as_uncertain()
         only = set(council_ids) if council_ids else None
         _sort_existing(plan, ledger, existing.id, retry_uncertain, retry_failed, only)
+        _readdress(plan, registry, ledger)
     have = set()
     if ledger and existing:
         have = {r.council_id for r in ledger.requests(existing.id)}
@@ -172,17 +181,16 @@ def plan_send(
             today=today,
         )
         message_id = new_message_id(settings.requester)
-        # Built now so a bad header fails before anything is sent, not halfway through.
-        build_message(
+        # Built now, once, so a bad header fails before anything is sent, not halfway through.
+        data = prebuild(
             requester=settings.requester,
             to_name=council.name,
             to_address=letter.to,
             subject=letter.subject,
             body=letter.body,
             message_id=message_id,
-            when=now(),
         )
-        plan.new.append(NewLetter(council, letter, message_id))
+        plan.new.append(NewLetter(council, letter, message_id, data))
     return plan
 
 
@@ -220,12 +228,23 @@ def _sort_existing(
             (plan.retrying if retry_failed and chosen else plan.failed).append(message)
 
 
+def _readdress(plan: Plan, registry: Registry, ledger: Ledger) -> None:
+    """A letter retried after `councils set-email` goes to the council's address now: the old one
+    refused it, or may never have had it."""
+    known = {council.id: council for council in registry.councils}
+    for message in plan.retrying:
+        council = known.get(ledger.get_request_by_id(message.request_id).council_id)
+        if council and council.foi_email and council.foi_email != message.to_address:
+            plan.readdressed[message.id] = (council.id, message.to_address, council.foi_email)
+
+
 @dataclass
 class SendReport:
     sent: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     uncertain: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # no longer due when queued
     stopped: bool = False
 
 
@@ -258,6 +277,8 @@ def commit_plan(ledger: Ledger, plan: Plan) -> list[MessageRow]:
                     at,
                 )
             )
+        for message_row_id, (_, _, address) in plan.readdressed.items():
+            ledger.readdress(db, message_row_id, address)
     ledger.requeue([m.id for m in plan.retrying])
     pending = plan.queued + plan.retrying
     return sorted(
@@ -273,19 +294,16 @@ def open_transport(home: Path, settings: Settings, name: str | None):
     return SmtpTransport(settings.smtp, smtp_password(settings.smtp))
 
 
-def message_bytes(settings: Settings, ledger: Ledger, message: MessageRow, when: datetime) -> bytes:
-    council_name = ledger.get_request_by_id(message.request_id).council_name
-    msg: EmailMessage = build_message(
+def _prebuild_stored(settings: Settings, request: RequestRow, message: MessageRow) -> Prebuilt:
+    return prebuild(
         requester=settings.requester,
-        to_name=council_name,
+        to_name=request.council_name,
         to_address=message.to_address,
         subject=message.subject,
         body=message.body,
         message_id=message.message_id,
-        when=when,
         thread=message.thread,
     )
-    return msg.as_bytes(policy=SMTP)
 
 
 def send_messages(
@@ -299,8 +317,12 @@ def send_messages(
     should_stop: Callable[[], bool] = lambda: False,
     retries: int = 3,
     retry_delay: float = 2.0,
+    prebuilt: Mapping[str, Prebuilt] | None = None,
 ) -> SendReport:
     """Send each letter exactly once (see the module's docstring), at most `rate_per_minute`.
+
+    `prebuilt`: letters' bytes built when the round was planned, by Message-ID; any other letter
+    (one a previous run queued, a retry) is built from its ledger row just before it goes.
 
     `should_stop` is asked between letters and during every wait (the rate limit, the back-off
     before a retry), never in the middle of a letter. A round stopped by an error raises it with
@@ -320,22 +342,27 @@ def send_messages(
             if waited and not _wait(last_end + interval, should_stop):
                 report.stopped = True
                 break
-            council = ledger.get_request_by_id(message.request_id).council_id
+            request = ledger.get_request_by_id(message.request_id)
+            # Built before the claim: a letter that cannot be built was certainly not sent.
+            built = (prebuilt or {}).get(message.message_id) or _prebuild_stored(
+                settings, request, message
+            )
             outcome, reply = _send_one(
                 ledger,
                 settings,
                 transport,
                 message,
+                built,
                 retries=retries,
                 retry_delay=retry_delay,
                 should_stop=should_stop,
             )
             last_end = time.monotonic()
             if outcome == "sent":
-                report.sent.append(council)
+                report.sent.append(request.council_id)
             else:
-                getattr(report, outcome).append((council, reply))
-            progress(council, outcome)
+                getattr(report, outcome).append((request.council_id, reply))
+            progress(request.council_id, outcome)
     except FoiError as exc:
         _abort(transport)
         told = _with_report(exc, report)
@@ -387,7 +414,15 @@ def _with_report(exc: FoiError, report: SendReport) -> FoiError:
 
 
 def _send_one(
-    ledger, settings, transport, message, *, retries, retry_delay, should_stop=lambda: False
+    ledger,
+    settings,
+    transport,
+    message,
+    built: Prebuilt,
+    *,
+    retries,
+    retry_delay,
+    should_stop=lambda: False,
 ) -> tuple[str, str | None]:
     reply = None
     for attempt in range(retries + 1):
@@ -405,8 +440,7 @@ def _send_one(
                         f"{exc} (tried {retries + 1} times); nothing more was sent"
                     ) from exc
                 continue
-        # Built before the claim: a letter that cannot be built was certainly not sent.
-        data = message_bytes(settings, ledger, message, now())
+        data = built.at(now())
         attempt_id = ledger.claim(message.id, transport.name, now())
         if attempt_id is None:
             return "deferred", "another process took this letter"
@@ -452,6 +486,8 @@ def request_view(state: RequestState | None) -> RequestView:
         review_requested_on=state.review_requested_on,
         review_due=state.review_due,
         review_days_late=state.review_days_late,
+        review_answered_on=state.review_answered_on,
+        review_outcome=state.review_outcome,
         review_letter=review.body if review else None,
         review_grounds=state.review_grounds,
     )

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from foi_sender.caldav_push import PushReport, display_url, push_calendar
-from foi_sender.calendar_export import DeadlineEvent, EventKind, build_calendar
+from foi_sender.calendar.caldav import PushReport, display_url, push_calendar
+from foi_sender.calendar.ics import DeadlineEvent, EventKind, build_calendar
 from foi_sender.errors import InputError, TransportError
 
 pytest_plugins = ["radicale_server"]  # the `radicale_server` fixture

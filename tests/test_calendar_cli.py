@@ -303,6 +303,33 @@ def test_export_of_every_round_and_alarm_days_zero(act, home):
     check_well_formed(data)
 
 
+def test_summaries_name_the_round_and_a_renamed_summary_updates_the_same_uid(act, home):
+    """Issue 11 item 15: one council asked in two rounds had identical events in a calendar."""
+    act("2025-04-15", "send", "r2", "--council", "alpha", "--yes")
+    path = home / "all.ics"
+    act("2025-04-16", "calendar", "export", "-o", str(path))
+    found = events(path.read_bytes())
+
+    summaries = [event["summary"] for event in found.values()]
+    assert len(set(summaries)) == len(summaries) == 8, summaries
+    assert (
+        found[uid("reply-due", "alpha")]["summary"]
+        == "FOI reply due: Alpha Borough Council, round r1"
+    )
+    assert found["reply-due.alpha.r2@foi-sender"]["summary"] == (
+        "FOI reply due: Alpha Borough Council, round r2"
+    )
+    # A ledger whose events were exported with the old summaries: the same UIDs come back with
+    # the new text and a higher SEQUENCE, so a client updates them instead of adding new ones.
+    with sqlite3.connect(home / "foi.sqlite") as db:
+        db.execute("UPDATE calendar_events SET fingerprint = 'exported before the rename'")
+    db.close()
+    act("2025-04-16", "calendar", "export", "-o", str(path))
+    again = events(path.read_bytes())
+    assert sorted(again) == sorted(found)
+    assert all(again[u]["sequence"] == found[u]["sequence"] + 1 for u in found)
+
+
 @pytest.mark.parametrize(
     ("args", "mentions"),
     [

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from foi_sender.calendar_export import (
+from foi_sender.calendar.ics import (
     DeadlineEvent,
     EventKind,
     build_calendar,
@@ -277,7 +277,7 @@ def test_fingerprint_changes_with_date_text_and_cancelled_only():
 
 def test_fingerprint_is_the_same_in_another_process():
     code = (
-        "from datetime import date; from foi_sender.calendar_export import *;"
+        "from datetime import date; from foi_sender.calendar.ics import *;"
         "print(DeadlineEvent('r', 'c', 'C', EventKind.REPLY_DUE, date(2025,1,13), 's', 'd')"
         ".fingerprint())"
     )
@@ -438,7 +438,7 @@ def test_write_calendar_needs_an_existing_folder(tmp_path):
 
 def test_modules_do_not_import_icalendar_or_caldav_at_import_time():
     code = (
-        "import sys, foi_sender.calendar_export, foi_sender.caldav_push;"
+        "import sys, foi_sender.calendar.ics, foi_sender.calendar.caldav;"
         "names = ('icalendar', 'caldav', 'vobject', 'radicale');"
         "print(sorted(m for m in names if m in sys.modules))"
     )

@@ -557,7 +557,10 @@ def test_complaint_to_the_ico_only_once_the_review_is_answered(flow):
     assert "section 50 of the Freedom of Information Act 2000" in text
     assert "sent on 14 April 2025" in text
     assert "citing section 40(2)" in text
-    assert "Internal review requested: 8 May 2025; due 6 June 2025" in text
+    # What happened to the review, quoted; answered (after its due date), so never "late".
+    assert "Internal review requested: 8 May 2025; due 6 June 2025.\n" in result.stdout
+    assert "Internal review answered: 10 June 2025 (refused)." in text
+    assert "late" not in text
     assert "regulator's complaint form" in result.stderr
     assert len(flow.server.messages) == sent_before  # a draft: nothing is mailed
 
@@ -569,6 +572,7 @@ def test_complaint_once_the_review_is_40_working_days_late(flow):
     result = flow("2025-07-16", "complain", "r1", "delta")
     assert "No response received." in result.stdout
     assert "working days late" in result.stdout
+    assert "No answer to the internal review received." in result.stdout
     # The grounds put to the council are quoted for the regulator.
     assert "My grounds, as put to the council:\n\n> No answer." in result.stdout
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -140,6 +141,28 @@ def test_golden(bare_home, template, council_id):
     assert "{{" not in text and "{%" not in text
     assert "None" not in text
     assert letter.body.rstrip().endswith("Email: alex@example.org")
+
+
+def test_golden_complaint_after_the_review_was_answered(bare_home):
+    """The complaint quotes the review's answer (issue 11, item 5); a review that was answered
+    is never called late, even when the state still counts the days since it was due."""
+    view = replace(
+        view_for("ico_complaint", "Leicester City Council"),
+        status="review_answered",
+        review_days_late=24,
+        review_answered_on=date(2025, 7, 10),
+        review_outcome="partially_successful",
+    )
+    letter = render_for(bare_home, "ico_complaint", "leicester", view)
+    text = f"Subject: {letter.subject}\n\n{letter.body}"
+    golden = GOLDEN / "answered_review" / "ico_complaint-leicester.txt"
+    if UPDATE:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(text.encode("utf-8"))
+    assert text.encode("utf-8") == golden.read_bytes()
+    assert "- Internal review requested: 2 June 2025; due 30 June 2025.\n" in text
+    assert "- Internal review answered: 10 July 2025 (partially successful).\n" in text
+    assert "late" not in text and "No answer" not in text
 
 
 @pytest.mark.parametrize("council_id", COUNCILS)

@@ -174,11 +174,6 @@ BAD = {
         9,
         "missing nation",
     ),
-    "foi_email without email_source": (
-        GOOD.replace("    email_source: the council's FOI reply of 2025\n", ""),
-        3,
-        "foi_email needs email_source",
-    ),
     "wrong nation": (
         GOOD.replace("nation: Scotland", "nation: Scotlnd"),
         11,
@@ -330,13 +325,19 @@ def diff_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 
 def test_set_email_copies_the_shipped_file_then_replaces(run, home):
-    result = run(
-        "councils", "set-email", "leicester", "foi@leicester.gov.uk", "--source", "their site"
-    )
+    args = ("councils", "set-email", "leicester", "foi@leicester.gov.uk", "--source", "their site")
+    refused = run(*args)
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert "info.requests@leicester.gov.uk" in refused.stderr  # the address it would replace
+    assert not (home / "councils.yaml").exists()
+    result = run(*args, "--force")
     assert result.exit_code == 0, result.output
     target = home / "councils.yaml"
     assert "Copied the shipped registry" in result.stdout
-    assert f"leicester: foi_email = foi@leicester.gov.uk ({registry_file(home)})" in result.stdout
+    assert (
+        "leicester: foi_email info.requests@leicester.gov.uk -> foi@leicester.gov.uk "
+        f"({registry_file(home)})" in result.stdout
+    )
     shipped, written = SHIPPED.read_text("utf-8"), target.read_text("utf-8")
     header = shipped.split("\ncouncils:\n")[0]
     assert written.startswith(header + "\ncouncils:\n")  # comments and attribution kept
@@ -353,7 +354,9 @@ def test_set_email_copies_the_shipped_file_then_replaces(run, home):
         "their site",
     )
     # Second time: the home's file is edited, not copied again.
-    again = run("councils", "set-email", "coventry", "foi@coventry.gov.uk", "--source", "site")
+    again = run(
+        "councils", "set-email", "coventry", "foi@coventry.gov.uk", "--source", "site", "--force"
+    )
     assert again.exit_code == 0
     assert "Copied" not in again.stdout
     assert "foi_email: foi@leicester.gov.uk" in target.read_text("utf-8")
@@ -478,6 +481,7 @@ def test_list_json_shape(run):
         "email_source": "Leicester City Council's FOI reply of 2025 (internal review address)",
         "homepage": "https://www.leicester.gov.uk/",
         "salutation": None,
+        "proposal_waiting": False,
     }
 
 
@@ -485,10 +489,52 @@ def test_list_table(run):
     result = run("councils", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "NATION", "REGIME", "FOI", "ADDRESS"]
+    assert lines[0].split() == ["ID", "NATION", "REGIME", "FOI", "ADDRESS", "SOURCE", "PROPOSAL"]
     assert re.search(
-        r"^leicester +England +FOIA +info\.requests@leicester\.gov\.uk$", result.stdout, re.M
+        r"^leicester +England +FOIA +info\.requests@leicester\.gov\.uk +Leicester City Council's",
+        result.stdout,
+        re.M,
     )
     assert re.search(r"^glasgow +Scotland +FOISA +\(needs an address\)$", result.stdout, re.M)
     assert lines[-1] == f"212 councils, 2 with an address ({SHIPPED})"
     assert len(lines) == 1 + 212 + 1
+
+
+def test_set_email_keeps_a_crlf_file_crlf(run, home):
+    text = (
+        "# councils kept on Windows\r\n"
+        "councils:\r\n"
+        "  - id: glasgow\r\n"
+        "    name: Glasgow City Council\r\n"
+        "    nation: Scotland\r\n"
+        "    regime: FOISA\r\n"
+        "  - id: leicester\r\n"
+        "    name: Leicester City Council\r\n"
+        "    nation: England\r\n"
+        "    regime: FOIA\r\n"
+        "    foi_email: old@leicester.gov.uk\r\n"
+        "    email_source: their site\r\n"
+    )
+    path = home / "councils.yaml"
+    path.write_bytes(text.encode("utf-8"))
+    assert (
+        run("councils", "set-email", "glasgow", "foi@glasgow.gov.uk", "--source", "site").exit_code
+        == 0
+    )
+    result = run(
+        "councils", "set-email", "leicester", "new@leicester.gov.uk", "--source", "x", "--force"
+    )
+    assert result.exit_code == 0, result.output
+    assert "old@leicester.gov.uk -> new@leicester.gov.uk" in result.stdout
+    written = path.read_bytes()
+    assert written.count(b"\r\n") == written.count(b"\n") == 14
+    assert b"    foi_email: foi@glasgow.gov.uk\r\n" in written
+    assert b"    foi_email: new@leicester.gov.uk\r\n" in written
+
+
+def test_set_email_same_address_again_needs_no_force(run, home):
+    args = ("councils", "set-email", "glasgow", "foi@glasgow.gov.uk", "--source", "their page")
+    assert run(*args).exit_code == 0
+    again = run(*args[:-1], "their page, checked again")
+    assert again.exit_code == 0, again.output
+    assert "glasgow: foi_email = foi@glasgow.gov.uk" in again.stdout

@@ -11,6 +11,7 @@ import json
 import re
 import sqlite3
 import time
+from contextlib import closing
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.utils import format_datetime, getaddresses, parseaddr
@@ -36,6 +37,7 @@ from smtp_server import (  # noqa: E402
 from foi_sender import rounds  # noqa: E402
 from foi_sender.config import load_settings  # noqa: E402
 from foi_sender.ledger import open_ledger  # noqa: E402
+from foi_sender.transport import build_message, prebuild  # noqa: E402
 
 pytest_plugins = ["smtp_server"]
 
@@ -359,3 +361,62 @@ def test_a_stop_during_the_rate_wait_sends_no_further_letter(smtp_server, home):
         assert [ledger.get_message(m.id).status for m in messages] == ["sent", "queued", "queued"]
     finally:
         ledger.close()
+
+
+def test_retry_failed_after_set_email_goes_to_the_new_address(smtp_server, home, run):
+    """Issue 11 item 6: the old address refused the letter (550); the retry must not go there."""
+    write_smtp_home(home, smtp_server, councils=3)
+    old, new = address(2), "foi.requests@council-two.gov.uk"
+    smtp_server.inject("rcpt", reply="550 5.1.1 No such mailbox here", rcpt=old)
+    first = run("send", "r1", "--all", "--yes")
+    assert first.exit_code != 0 and "Failed: council-002: 550" in first.stdout
+    fixed = run("councils", "set-email", "council-002", new, "--source", "reply", "--force")
+    assert fixed.exit_code == 0, fixed.output
+
+    retry = run("send", "r1", "--yes", "--retry-failed")
+
+    assert retry.exit_code == 0, retry.output
+    assert f"council-002: retried at its new address {old} -> {new}" in retry.stdout
+    assert "Sent 1." in retry.stdout
+    rcpts = [e.detail for e in smtp_server.log if e.stage == "rcpt"]
+    assert rcpts.count(old) == 1 and rcpts[-1] == new
+    assert [m.rcpt_tos for m in smtp_server.messages][-1] == (new,)
+    assert smtp_server.messages[-1].message["To"].addresses[0].addr_spec == new
+    with closing(sqlite3.connect(home / "foi.sqlite")) as db:
+        (stored,) = db.execute(
+            "SELECT m.to_address, m.status FROM messages m JOIN requests q ON q.id = m.request_id"
+            " WHERE q.council_id = 'council-002'"
+        ).fetchall()
+    assert stored == (new, "sent")
+    draft = run("draft", "council-002", "--round", "r1")
+    assert f"To: Test Borough 002 <{new}>" in draft.stdout
+    (row,) = [
+        r for r in json.loads(run("status", "r1", "--json").stdout) if r["council"] == "council-002"
+    ]
+    assert row["status"] == "awaiting" or row["sent_on"] is not None
+    assert row["message_id"] == smtp_server.messages[-1].message["Message-ID"]
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 3, 2, 9, 30, tzinfo=ZoneInfo("UTC")),  # GMT
+        datetime(2026, 7, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC")),  # BST: 1 Aug in London
+        datetime(2025, 12, 25, 0, 0, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+    ],
+)
+def test_a_letter_built_once_carries_the_bytes_it_would_have_if_built_when_sent(when):
+    """Issue 15: the round builds each letter when planned and only sets its Date when it goes."""
+    from foi_sender.config import Requester
+
+    letter = dict(
+        requester=Requester("Siân Example", "sian@example.org", "Example Care Ltd"),
+        to_name="Cyngor Sir Ynys Môn",
+        to_address="foi@ynysmon.llyw.cymru",
+        subject="Freedom of Information request: placements – Cyngor Sir Ynys Môn",
+        body="Annwyl Swyddog,\n\nDate: this line is the body's, not a header.\n" + "é" * 200,
+        message_id="<foi.1@example.org>",
+        thread=("<foi.0@example.org>",),
+    )
+
+    assert prebuild(**letter).at(when) == build_message(**letter, when=when).as_bytes()

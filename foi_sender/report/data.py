@@ -42,6 +42,7 @@ GROUPS = {
     "long_overdue": ("long overdue", "#67001f"),
     "undelivered": ("not delivered", "#4d4d4d"),
     "withdrawn": ("withdrawn", "#ffffff"),
+    "broken": ("record to repair (see `status`)", "#000000"),
     "none": ("not in this round", "#f7f7f7"),
 }
 _GROUP_OF = {

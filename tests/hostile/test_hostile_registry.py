@@ -67,10 +67,6 @@ CASES = {
         glasgow_email(r'"foi@glasgow.gov.uk\r\nBcc: victim@example.com"'),
         "one line",
     ),
-    "email-without-source": (
-        replace("    email_source: the council's FOI page, 2025\n", ""),
-        "email_source",
-    ),
     "name-crlf-bcc-header": (
         replace(GLASGOW_NAME, r'    name: "Glasgow\r\nBcc: victim@example.com"' + "\n"),
         "one line",

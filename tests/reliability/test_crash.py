@@ -41,8 +41,10 @@ SLOW = 0.4  # seconds the server holds the stage where a kill should land
 
 
 def spawn(home: Path, *extra: str) -> subprocess.Popen:
+    # --council narrows a resume to those councils; --all (every council) cannot go with it.
+    chosen = () if "--council" in extra else ("--all",)
     return subprocess.Popen(
-        [foi_sender_command(), "--home", str(home), "send", ROUND, "--all", "--yes", *extra],
+        [foi_sender_command(), "--home", str(home), "send", ROUND, *chosen, "--yes", *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,8 +1,9 @@
-"""Deadline calendars as iCalendar bytes (DESIGN §5).
+"""Deadline events and their iCalendar bytes (DESIGN §5).
 
-Pure: the caller (the ledger) supplies the events and their SEQUENCE numbers; this module turns them
-into one VCALENDAR of all-day VEVENTs and writes it atomically. The ledger keeps, per event UID, the
-last `DeadlineEvent.fingerprint()` and raises the SEQUENCE when it changes.
+The events come from the requests' states; the ledger keeps, per event UID, the last
+`DeadlineEvent.fingerprint()` and raises the SEQUENCE when it changes. This module turns them into
+one VCALENDAR of all-day VEVENTs written atomically (`calendar export`), or into one resource per
+event for the CalDAV client above it (`calendar.caldav`, `calendar push`).
 
 icalendar is imported inside the functions: CLI start-up time is benchmarked.
 """
@@ -233,7 +234,12 @@ def deadline_events(states) -> list[DeadlineEvent]:
     An event that no longer applies (answered before the due date, withdrawn, review asked for)
     stays, cancelled, under the same UID, so an updating client removes it.
     """
-    return [event for state in states if state.sent_on for event in _request_events(state)]
+    return [
+        event
+        for state in states
+        if state.sent_on and not state.broken
+        for event in _request_events(state)
+    ]
 
 
 def _request_events(state) -> list[DeadlineEvent]:
@@ -241,6 +247,8 @@ def _request_events(state) -> list[DeadlineEvent]:
     name = request.council_name
     ref = f" (ref {state.reference})" if state.reference else ""
     hint = f"Round {request.round_name}, sent {state.sent_on.isoformat()}{ref}."
+    # In the summary too: a calendar shows little else, and one council is asked in many rounds.
+    of_round = f", round {request.round_name}"
 
     def event(kind, day, summary, description, cancelled) -> DeadlineEvent:
         return DeadlineEvent(
@@ -258,14 +266,14 @@ def _request_events(state) -> list[DeadlineEvent]:
         event(
             EventKind.REPLY_DUE,
             state.due,
-            f"FOI reply due: {name}",
+            f"FOI reply due: {name}{of_round}",
             f"{hint} If no reply comes: foi-sender chase {request.round_name}",
             state.answered,
         ),
         event(
             EventKind.LONG_OVERDUE,
             state.long_overdue_on,
-            f"FOI long overdue: {name}",
+            f"FOI long overdue: {name}{of_round}",
             f"{hint} 40 working days without a reply: consider complaining to the regulator.",
             state.answered,
         ),
@@ -276,7 +284,7 @@ def _request_events(state) -> list[DeadlineEvent]:
             event(
                 EventKind.REVIEW_WINDOW_CLOSES,
                 state.review_window_closes,
-                f"Last day to ask {name} for an internal review",
+                f"Last day to ask {name} for an internal review{of_round}",
                 f"{hint} Response of {state.response_on.isoformat()}: {outcome}.",
                 state.review_requested_on is not None,
             )
@@ -286,7 +294,7 @@ def _request_events(state) -> list[DeadlineEvent]:
             event(
                 EventKind.REVIEW_REPLY_DUE,
                 state.review_due,
-                f"Internal review due: {name}",
+                f"Internal review due: {name}{of_round}",
                 f"{hint} Review asked for on {state.review_requested_on.isoformat()}. If late: "
                 f"foi-sender review {request.round_name} {request.council_id} --resend",
                 state.review_answered_on is not None,
@@ -299,14 +307,13 @@ def calendar_name(round_name: str | None) -> str:
     return f"FOI deadlines: {round_name}" if round_name else "FOI deadlines"
 
 
-CALDAV_PASSWORD_ENV = "FOI_SENDER_CALDAV_PASSWORD"
-CALDAV_KEYRING_SERVICE = "foi-sender-caldav"
-
-
-def _events_with_sequences(home: Path, settings, round_name: str | None, then=None):
+def events_with_sequences(
+    home: Path, settings, round_name: str | None, then=None, broken: list | None = None
+):
     """The round's events with their SEQUENCEs; `then(pairs)`, if given, runs before the new
     SEQUENCEs are committed, so that when it fails (the .ics cannot be written) nothing is
-    recorded and the next export raises them again."""
+    recorded and the next export raises them again. Requests whose dates cannot be worked out
+    have no events; they are added to `broken`, for the caller to name."""
     from foi_sender import deadlines
     from foi_sender.ledger import open_ledger
     from foi_sender.lifecycle import request_state
@@ -317,8 +324,15 @@ def _events_with_sequences(home: Path, settings, round_name: str | None, then=No
         today = deadlines.today()
         extra = settings.extra_holidays if settings else ()
         states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        if broken is not None:
+            broken.extend(s for s in states if s.broken)
         events = deadline_events(states)
         if not events:
+            if any(s.broken for s in states):
+                raise InputError(
+                    "no deadlines to put in a calendar: every sent request is "
+                    "broken (`foi-sender status` names the bad events)"
+                )
             raise InputError("no sent requests yet, so no deadlines to put in a calendar")
         with ledger.transaction() as db:
             pairs = [(e, ledger.calendar_sequence(db, e.uid, e.fingerprint())) for e in events]
@@ -329,7 +343,9 @@ def _events_with_sequences(home: Path, settings, round_name: str | None, then=No
         ledger.close()
 
 
-def export_calendar(home: Path, settings, round_name: str | None, path: Path, alarm_days) -> int:
+def export_calendar(
+    home: Path, settings, round_name: str | None, path: Path, alarm_days, broken=None
+) -> int:
     """Write the deadlines of one round (or all) to an .ics file; returns the number of events."""
     from foi_sender.config import now
 
@@ -341,39 +357,4 @@ def export_calendar(home: Path, settings, round_name: str | None, path: Path, al
         )
         write_calendar(path, data)
 
-    return len(_events_with_sequences(home, settings, round_name, then=write))
-
-
-def push_deadlines(
-    home: Path, settings, round_name: str | None, url: str, user: str | None, alarm_days
-):
-    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines."""
-    from foi_sender.caldav_push import push_calendar
-    from foi_sender.config import now
-
-    pairs = _events_with_sequences(home, settings, round_name)
-    return push_calendar(
-        url,
-        pairs,
-        user=user,
-        password=caldav_password(user),
-        now=now(),
-        alarm_days=alarm_days,
-        name=calendar_name(round_name),
-    )
-
-
-def caldav_password(user: str | None) -> str | None:
-    """From FOI_SENDER_CALDAV_PASSWORD, else the keyring; None for a server that needs no login."""
-    from foi_sender.config import stored_secret
-
-    if user is None:
-        return None
-    password, _ = stored_secret(CALDAV_PASSWORD_ENV, CALDAV_KEYRING_SERVICE, user)
-    if not password:
-        raise InputError(
-            f"no CalDAV password for {user}: set {CALDAV_PASSWORD_ENV}, or store it with "
-            f"python -c \"import keyring; keyring.set_password('{CALDAV_KEYRING_SERVICE}', "
-            f"'{user}', input('password: '))\""
-        )
-    return password
+    return len(events_with_sequences(home, settings, round_name, then=write, broken=broken))

@@ -6,7 +6,7 @@ differs, and leaves identical ones alone. Cancelled events are rewritten as STAT
 deleted, so a client that imported the .ics file keeps in step too; a cancelled event the calendar
 never had is not created (`PushReport.skipped`).
 
-The bytes PUT are exactly those of `calendar_export.build_event_resource`: the caldav library must
+The bytes PUT are exactly those of `calendar.ics.build_event_resource`: the caldav library must
 not bump SEQUENCE itself (its default on save), because the ledger owns SEQUENCE.
 
 caldav and icalendar are imported inside the functions: CLI start-up time is benchmarked.
@@ -18,11 +18,20 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from foi_sender.calendar_export import DeadlineEvent, build_event_resource, uid_token
+from foi_sender.calendar.ics import (
+    DeadlineEvent,
+    build_event_resource,
+    calendar_name,
+    events_with_sequences,
+    uid_token,
+)
 from foi_sender.errors import InputError, TransportError
 
+CALDAV_PASSWORD_ENV = "FOI_SENDER_CALDAV_PASSWORD"
+CALDAV_KEYRING_SERVICE = "foi-sender-caldav"
 DEFAULT_TIMEOUT = 30.0  # seconds, per HTTP request
 _CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
 
@@ -268,3 +277,44 @@ def push_calendar(
 
 
 __all__ = ["PushReport", "display_url", "push_calendar"]
+
+
+def push_deadlines(
+    home: Path,
+    settings,
+    round_name: str | None,
+    url: str,
+    user: str | None,
+    alarm_days,
+    broken: list | None = None,
+) -> PushReport:
+    """Keep the CalDAV calendar at `url` in step with the ledger's deadlines; requests whose
+    dates cannot be worked out are added to `broken` (see ics.events_with_sequences)."""
+    from foi_sender.config import now
+
+    pairs = events_with_sequences(home, settings, round_name, broken=broken)
+    return push_calendar(
+        url,
+        pairs,
+        user=user,
+        password=caldav_password(user),
+        now=now(),
+        alarm_days=alarm_days,
+        name=calendar_name(round_name),
+    )
+
+
+def caldav_password(user: str | None) -> str | None:
+    """From FOI_SENDER_CALDAV_PASSWORD, else the keyring; None for a server that needs no login."""
+    from foi_sender.config import stored_secret
+
+    if user is None:
+        return None
+    password, _ = stored_secret(CALDAV_PASSWORD_ENV, CALDAV_KEYRING_SERVICE, user)
+    if not password:
+        raise InputError(
+            f"no CalDAV password for {user}: set {CALDAV_PASSWORD_ENV}, or store it with "
+            f"python -c \"import keyring; keyring.set_password('{CALDAV_KEYRING_SERVICE}', "
+            f"'{user}', input('password: '))\""
+        )
+    return password

@@ -1,0 +1,548 @@
+"""Fixture council websites, modelled on real ones (re-worded): GOV.UK-style header and footer,
+cookie banners, long service menus, breadcrumbs "Your council > Transparency > Freedom of
+information > Make a request", and the ways councils publish (or hide) their FOI address.
+
+Each site is a dict path -> Route; ANSWERS says what discovery must propose for each council.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from tests.web.proxy import Route
+
+_MENU = [
+    ("Bins, recycling and waste", "/bins-and-recycling"),
+    ("Council tax", "/council-tax"),
+    ("Benefits and support", "/benefits"),
+    ("Housing", "/housing"),
+    ("Planning and building control", "/planning"),
+    ("Roads, travel and parking", "/roads-and-parking"),
+    ("Schools and education", "/schools"),
+    ("Children and families", "/children-and-families"),
+    ("Adult social care", "/adult-social-care"),
+    ("Libraries", "/libraries"),
+    ("Leisure and culture", "/leisure"),
+    ("Business and licensing", "/business"),
+    ("Jobs and careers", "/jobs"),
+    ("Births, deaths and marriages", "/registrars"),
+    ("Environmental health", "/environmental-health"),
+    ("What's on", "/whats-on"),
+]
+
+
+def page(
+    site: str, title: str, content: str, crumbs=(), *, domain: str = "", extra_nav=""
+) -> bytes:
+    """A whole page in the house style of a UK council site."""
+    menu = "\n".join(f'<li><a href="{href}">{escape(text)}</a></li>' for text, href in _MENU)
+    trail = "".join(f'<li><a href="{href}">{escape(text)}</a></li>' for text, href in crumbs)
+    html = f"""<!DOCTYPE html>
+<html lang="en-GB"><head><meta charset="utf-8"><title>{escape(title)} - {escape(site)}</title>
+<link rel="icon" href="/assets/favicon.ico"><script>window.dataLayer=[];var contact="tracking@analytics-vendor.com";</script>
+<style>.cookie-banner{{background:#f3f2f1}}</style></head>
+<body class="govuk-template__body">
+<div class="cookie-banner" role="region" aria-label="Cookies on {escape(site)}">
+<p>We use some essential cookies to make this website work. We'd like to set additional cookies to
+understand how you use the site.</p>
+<form method="post" action="/cookies"><button name="cookies" value="accept">Accept additional cookies</button>
+<button name="cookies" value="reject">Reject additional cookies</button></form>
+<a href="/cookies">View cookies</a></div>
+<a href="#main" class="skip-link">Skip to main content</a>
+<header class="site-header"><a href="/" class="logo"><img src="/assets/logo@2x.png" alt="{escape(site)} logo"></a>
+<form class="search" role="search" action="/search"><label>Search this site<input name="q"></label>
+<button>Search</button></form>
+<nav aria-label="Main menu"><ul>{menu}
+<li><a href="/your-council">Your council</a></li>{extra_nav}</ul></nav></header>
+<nav class="breadcrumbs" aria-label="Breadcrumb"><ol><li><a href="/">Home</a></li>{trail}</ol></nav>
+<main id="main"><h1>{escape(title)}</h1>
+{content}
+</main>
+<footer class="site-footer"><ul>
+<li><a href="/accessibility">Accessibility statement</a></li>
+<li><a href="/privacy">Privacy notice</a></li>
+<li><a href="/cookies">Cookies</a></li>
+<li><a href="/contact-us">Contact us</a></li>
+<li><a href="https://www.facebook.com/{escape(site).replace(" ", "")}">Facebook</a></li>
+<li><a href="tel:+443001234567">0300 123 4567</a></li>
+<li><a href="javascript:window.print()">Print this page</a></li></ul>
+<p>Website problems? Email <a href="mailto:webmaster@{domain}">webmaster@{domain}</a>.
+Image credits: banner@2x.jpg</p>
+<p>&copy; {escape(site)}</p></footer></body></html>"""
+    return html.encode("utf-8")
+
+
+def _html(body: bytes) -> Route:
+    return Route(body)
+
+
+def exampleshire() -> dict[str, Route]:
+    """The common shape: FOI page three clicks deep, a separate review address, many decoys."""
+    site, domain = "Exampleshire County Council", "exampleshire.gov.uk"
+    yc = ("Your council", "/your-council")
+    tr = ("Transparency", "/your-council/transparency")
+    foi = ("Freedom of information", "/your-council/transparency/freedom-of-information")
+    return {
+        "/robots.txt": Route(
+            b"User-agent: *\nDisallow: /search\nDisallow: /your-council/internal/\n",
+            content_type="text/plain",
+        ),
+        "/": _html(
+            page(
+                site,
+                "Welcome to Exampleshire County Council",
+                """
+<p>Find information and services from Exampleshire County Council.</p>
+<section><h2>Latest news</h2><p>For press enquiries contact the press office at
+<a href="mailto:press.office@exampleshire.gov.uk">press.office@exampleshire.gov.uk</a>.</p></section>
+<p><a href="/whats-on/calendar?month=2026-01">Events calendar</a></p>
+""",
+                domain=domain,
+            )
+        ),
+        "/whats-on/calendar": _html(
+            page(
+                site,
+                "Events calendar",
+                """
+<p><a href="/whats-on/calendar?month=2025-12">Previous month</a>
+<a href="/whats-on/calendar?month=2026-02">Next month</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/your-council": _html(
+            page(
+                site,
+                "Your council",
+                """
+<ul><li><a href="/your-council/councillors">Councillors and committees</a></li>
+<li><a href="/your-council/budget">Budget and spending</a></li>
+<li><a href="/your-council/transparency">Transparency and open data</a></li>
+<li><a href="/your-council/transparency/freedom-of-information">Freedom of information</a></li>
+<li><a href="/your-council/elections">Elections and voting</a></li>
+<li><a href="/your-council/internal/foi-staff-guide">FOI staff guidance (staff only)</a></li>
+<li><a href="/your-council/complaints">Comments, compliments and complaints</a></li></ul>
+<p>To contact a councillor, email <a href="mailto:cllr.jones@exampleshire.gov.uk">Cllr Jones</a>.</p>
+""",
+                [yc],
+                domain=domain,
+            )
+        ),
+        "/your-council/transparency": _html(
+            page(
+                site,
+                "Transparency",
+                """
+<p>We publish information about how we spend public money and make decisions.</p>
+<ul><li><a href="/your-council/transparency/spending-over-500">Spending over £500</a></li>
+<li><a href="/your-council/transparency/freedom-of-information">Freedom of information</a></li>
+<li><a href="/your-council/transparency/data-protection">Data protection</a></li>
+<li><a href="/your-council/transparency/foi-archive">Freedom of information archive</a></li></ul>
+""",
+                [yc, tr],
+                domain=domain,
+            )
+        ),
+        "/your-council/transparency/freedom-of-information": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>Anyone can ask for information we hold under the Freedom of Information Act 2000 or the
+Environmental Information Regulations 2004. You don't need to say which one applies.</p>
+<p>Before you ask, read our <a href="/documents/foi-policy.pdf">Freedom of information policy
+(PDF)</a>
+and the <a href="/your-council/transparency/freedom-of-information/disclosure-log">FOI disclosure
+log</a>: the answer may already be published.</p>
+<p><a href="/your-council/transparency/freedom-of-information/make-a-request">Make a freedom of
+information request</a></p>
+<p>Older answers: <a href="/your-council/transparency/foi-archive">FOI archive</a> and our
+<a href="/your-council/transparency/foi-guidance">FOI guidance notes</a>.</p>
+<p>If you want your own personal information, that is a subject access request: contact our Data
+Protection Officer at <a href="mailto:dpo@exampleshire.gov.uk">dpo@exampleshire.gov.uk</a>.</p>
+<p>Requests about policing go to the police force, not to us:
+<a href="mailto:foi@exampleshire.police.uk">foi@exampleshire.police.uk</a>.</p>
+""",
+                [yc, tr, foi],
+                domain=domain,
+            )
+        ),
+        "/your-council/transparency/freedom-of-information/make-a-request": _html(
+            page(
+                site,
+                "Make a request",
+                """
+<p>Tell us your name, an address for our reply and a clear description of the information you
+want. We will reply within 20 working days.</p>
+<p>To make a freedom of information request, email the
+<a href="mailto:foi.requests@exampleshire.gov.uk?subject=FOI%20request">Information Governance
+team</a>, or write to Information Governance, County Hall, Exampleton EX1 1AA.</p>
+<h2>Asking for an internal review</h2>
+<p>If you are unhappy with the way we handled your request, you can ask for an internal review
+within 40 working days of our response. Email
+<a href="mailto:foi.reviews@exampleshire.gov.uk">foi.reviews@exampleshire.gov.uk</a>.</p>
+<p>Requests made through WhatDoTheyKnow reach us from addresses like
+request-123456-abcd1234@whatdotheyknow.com; we reply to them there.</p>
+<p>Not happy with a council service? That is a complaint, not an FOI request:
+<a href="mailto:complaints@exampleshire.gov.uk">complaints@exampleshire.gov.uk</a>.</p>
+""",
+                [yc, tr, foi, ("Make a request", "#")],
+                domain=domain,
+            )
+        ),
+        "/your-council/transparency/freedom-of-information/disclosure-log": Route(
+            b"<p>Send requests to late.foi@exampleshire.gov.uk</p></body></html>",
+            size=5 * 1024 * 1024,
+        ),
+        "/documents/foi-policy.pdf": Route(
+            b"%PDF-1.4 pdf.only@exampleshire.gov.uk", content_type="application/pdf"
+        ),
+        "/your-council/transparency/foi-archive": Route(
+            b"<html><body><h1>Server error</h1></body></html>", 500
+        ),
+    }
+
+
+def carnwyn() -> dict[str, Route]:
+    """Welsh and English, the address obfuscated in text, reached by the Welsh link."""
+    site, domain = "Cyngor Sir Carnwyn / Carnwyn County Council", "carnwyn.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Croeso / Welcome",
+                """
+<p><a href="/cymraeg">Cymraeg</a></p>
+<ul><li><a href="/y-cyngor/rhyddid-gwybodaeth">Rhyddid Gwybodaeth</a></li></ul>""",
+                domain=domain,
+            )
+        ),
+        "/y-cyngor/rhyddid-gwybodaeth": _html(
+            page(
+                site,
+                "Rhyddid Gwybodaeth / Freedom of Information",
+                """
+<p>Gallwch ofyn am wybodaeth sydd gennym. You can ask for information we hold.</p>
+<p>Anfonwch eich cais / Send your request to: foi [at] carnwyn [dot] gov [dot] uk</p>
+<p>Ni fyddwn yn ymateb i geisiadau ar y cyfryngau cymdeithasol.</p>""",
+                [("Y Cyngor", "/y-cyngor")],
+                domain=domain,
+            )
+        ),
+    }
+
+
+def glenmorach() -> dict[str, Route]:
+    """Scottish wording (FOISA, 'request for review') behind Cloudflare email protection."""
+    site, domain = "Glenmorach Council", "glenmorach.gov.uk"
+    return {
+        **_board_calendar(site, domain),
+        "/": _html(
+            page(
+                site,
+                "Glenmorach Council",
+                """
+<p><a href="/council-and-government/access-to-information">Access to information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/council-and-government/access-to-information": _html(
+            page(
+                site,
+                "Access to information",
+                """
+<p>The Freedom of Information (Scotland) Act 2002 gives you the right to ask for any information
+we hold. <a href="/council-and-government/access-to-information/foisa-requests">Make an FOI
+request</a>.</p>
+<p><a href="/council-and-government/access-to-information/board/2026-01">Information governance
+board: meetings calendar</a></p>""",
+                [("Council and government", "/council-and-government")],
+                domain=domain,
+            )
+        ),
+        "/council-and-government/access-to-information/foisa-requests": _html(
+            page(
+                site,
+                "Make an FOI request",
+                """
+<p>Email your request to
+<a href="/cdn-cgi/l/email-protection#{foi}"><span class="__cf_email__"
+data-cfemail="{foi}">[email&#160;protected]</span></a>.</p>
+<p>If you are dissatisfied with our response you can make a request for review. Write to
+<span class="__cf_email__" data-cfemail="{review}">[email&#160;protected]</span> within 40 working days.
+You may then appeal to the Scottish Information Commissioner.</p>""".format(
+                    foi=cf("foi@glenmorach.gov.uk"), review=cf("foireviews@glenmorach.gov.uk")
+                ),
+                [("Council and government", "/council-and-government")],
+                domain=domain,
+            )
+        ),
+    }
+
+
+def _board_calendar(site: str, domain: str) -> dict[str, Route]:
+    """A link trap: every month links the next one, for years."""
+    base = "/council-and-government/access-to-information/board"
+    months = [f"{year}-{month:02d}" for year in range(2026, 2030) for month in range(1, 13)]
+    return {
+        f"{base}/{month}": _html(
+            page(
+                site,
+                f"Board meetings {month}",
+                f'<p>No meetings.</p><p><a href="{base}/{after}">Next month</a></p>',
+                domain=domain,
+            )
+        )
+        for month, after in zip(months, months[1:], strict=False)
+    }
+
+
+def fernbridge() -> dict[str, Route]:
+    """Form only: the FOI page offers a web form and no address (a data-protection decoy)."""
+    site, domain = "Fernbridge Borough Council", "fernbridge.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Fernbridge Borough Council",
+                """
+<p><a href="/foi">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/foi": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>Make a Freedom of Information (FOI) request using our online form.</p>
+<p><a href="https://forms.fernbridge.gov.uk/foi-request">Make an FOI request online form</a></p>
+<form method="post" action="/foi/submit"><label>Your request<textarea name="request"></textarea>
+</label><button>Submit your FOI request</button></form>
+<p>For your own personal data, email data.protection@fernbridge.gov.uk.</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def highcombe() -> dict[str, Route]:
+    """robots.txt keeps crawlers off the FOI section."""
+    site, domain = "Highcombe District Council", "highcombe.gov.uk"
+    return {
+        "/robots.txt": Route(
+            b"User-agent: *\nDisallow: /freedom-of-information\n", content_type="text/plain"
+        ),
+        "/": _html(
+            page(
+                site,
+                "Highcombe District Council",
+                """
+<p><a href="/freedom-of-information">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/freedom-of-information": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>Email foi@highcombe.gov.uk</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def closedford() -> dict[str, Route]:
+    """robots.txt turns every crawler away."""
+    return {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /\n", content_type="text/plain"),
+        "/": _html(page("Closedford Council", "Closedford Council", "<p>Welcome</p>")),
+    }
+
+
+def ashvale() -> dict[str, Route]:
+    """A Crawl-delay in robots.txt, longer than the configured gap."""
+    site, domain = "Ashvale Council", "ashvale.gov.uk"
+    return {
+        "/robots.txt": Route(b"User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain"),
+        "/": _html(
+            page(
+                site,
+                "Ashvale Council",
+                """
+<p><a href="/about-the-council">About the council</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/about-the-council": _html(
+            page(
+                site,
+                "About the council",
+                """
+<p><a href="/about-the-council/information-requests">Information requests (FOI)</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/about-the-council/information-requests": _html(
+            page(
+                site,
+                "Information requests",
+                """
+<p>Send freedom of information requests to informationrequests&#64;ashvale.gov.uk.</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def oldtown() -> dict[str, Route]:
+    """The registry's homepage moved to a new domain; the new site links a partner's FOI page."""
+    return {"/": Route(None, 301, location="http://www.newtown-council.gov.uk/")}
+
+
+def newtown() -> dict[str, Route]:
+    site, domain = "Newtown Council", "newtown-council.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Newtown Council",
+                """
+<p><a href="/information-governance">Information governance</a></p>
+<p><a href="https://www.shared-services.co.uk/freedom-of-information">Freedom of information for
+schools (our partner)</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/information-governance": _html(
+            page(
+                site,
+                "Information governance",
+                """
+<p>For freedom of information requests email
+<a href="mailto:information.governance@newtown-council.gov.uk">information governance</a>.</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def shared_services() -> dict[str, Route]:
+    return {
+        "/freedom-of-information": _html(
+            page(
+                "Shared Services Ltd",
+                "FOI",
+                """
+<p>foi@shared-services.co.uk</p>""",
+                domain="shared-services.co.uk",
+            )
+        )
+    }
+
+
+def slowford() -> dict[str, Route]:
+    return {"/": Route(b"<html><body>slow</body></html>", delay=1.5)}
+
+
+def brokenham() -> dict[str, Route]:
+    return {"/": Route(b"<html><body><h1>Service unavailable</h1></body></html>", 500)}
+
+
+def quietmere() -> dict[str, Route]:
+    """No FOI page and no FOI address: only a general enquiries address in the footer."""
+    site, domain = "Quietmere Parish-style Council", "quietmere.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Quietmere Council",
+                """
+<p>General enquiries: enquiries@quietmere.gov.uk</p>
+<p><a href="http://[fe80::1/freedom-of-information">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def cf(address: str, key: int = 0x4B) -> str:
+    """Cloudflare's email protection encoding (for the fixture; the crawler decodes it)."""
+    return f"{key:02x}" + "".join(f"{ord(ch) ^ key:02x}" for ch in address)
+
+
+SITES = {
+    "www.exampleshire.gov.uk": exampleshire,
+    "www.carnwyn.gov.uk": carnwyn,
+    "www.glenmorach.gov.uk": glenmorach,
+    "www.fernbridge.gov.uk": fernbridge,
+    "www.highcombe.gov.uk": highcombe,
+    "www.ashvale.gov.uk": ashvale,
+    "www.closedford.gov.uk": closedford,
+    "www.oldtown.gov.uk": oldtown,
+    "www.newtown-council.gov.uk": newtown,
+    "www.shared-services.co.uk": shared_services,
+    "www.slowford.gov.uk": slowford,
+    "www.brokenham.gov.uk": brokenham,
+    "www.quietmere.gov.uk": quietmere,
+}
+
+# council id -> (nation, homepage, expected outcome, best FOI address, review address)
+COUNCILS = {
+    "exampleshire": (
+        "England",
+        "http://www.exampleshire.gov.uk/",
+        "found",
+        "foi.requests@exampleshire.gov.uk",
+        "foi.reviews@exampleshire.gov.uk",
+    ),
+    "carnwyn": ("Wales", "http://www.carnwyn.gov.uk/", "found", "foi@carnwyn.gov.uk", None),
+    "glenmorach": (
+        "Scotland",
+        "http://www.glenmorach.gov.uk/",
+        "found",
+        "foi@glenmorach.gov.uk",
+        "foireviews@glenmorach.gov.uk",
+    ),
+    "fernbridge": ("England", "http://www.fernbridge.gov.uk/", "form only", None, None),
+    "highcombe": ("England", "http://www.highcombe.gov.uk/", "blocked by robots.txt", None, None),
+    "closedford": ("England", "http://www.closedford.gov.uk/", "blocked by robots.txt", None, None),
+    "ashvale": (
+        "England",
+        "http://www.ashvale.gov.uk/",
+        "found",
+        "informationrequests@ashvale.gov.uk",
+        None,
+    ),
+    "oldtown": (
+        "England",
+        "http://www.oldtown.gov.uk/",
+        "found",
+        "information.governance@newtown-council.gov.uk",
+        None,
+    ),
+    "slowford": ("England", "http://www.slowford.gov.uk/", "unreachable", None, None),
+    "brokenham": ("England", "http://www.brokenham.gov.uk/", "unreachable", None, None),
+    "quietmere": ("England", "http://www.quietmere.gov.uk/", "nothing found", None, None),
+    "nowhere": ("England", "http://www.nowhere.gov.uk/", "unreachable", None, None),
+}
+
+
+def registry_yaml() -> str:
+    lines = ["# Test registry: fixture councils on loopback", "councils:"]
+    for council_id, (nation, homepage, *_rest) in COUNCILS.items():
+        regime = "FOISA" if nation == "Scotland" else "FOIA"
+        lines += [
+            f"  - id: {council_id}",
+            f'    name: "{council_id.title()} Council"',
+            f"    nation: {nation}",
+            f"    regime: {regime}",
+            f"    homepage: {homepage}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def all_sites() -> dict[str, dict[str, Route]]:
+    return {host: build() for host, build in SITES.items()}
