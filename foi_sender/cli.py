@@ -446,24 +446,53 @@ def deadline(app: AppContext, received: str, regime: str, days: int, as_json: bo
 
 @cli.command("read-reply")
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
+@click.option(
+    "--template",
+    "template_name",
+    metavar="NAME",
+    default="placements_request",
+    show_default=True,
+    help="Type the answers by this letter's question schema (NAME.questions.yaml).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def read_reply(path: Path, as_json: bool) -> None:
-    """Show the facts found in a council's reply (.txt, .eml, .pdf, .docx); records nothing."""
-    from foi_sender.replies import read_reply as read
+@pass_app
+def read_reply(app: AppContext, path: Path, template_name: str, as_json: bool) -> None:
+    """The facts in a council's reply (.txt .eml .pdf .docx .xlsx .odt); records nothing."""
+    from foi_sender.replies import read_reply_for
 
-    facts = read(path).as_json()
+    facts = read_reply_for(path, app.home, template_name).as_json()
     if as_json:
         emit_json(facts)
         return
+    questions = facts.pop("questions")
+    for key in ("answers", "numbers"):  # the questions below say it all
+        facts.pop(key)
     for key, value in facts.items():
-        if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for number, text in value.items():
-                click.echo(f"  {number}: {' '.join(str(text).split())}")
-        elif isinstance(value, list):
+        if isinstance(value, list):
             click.echo(f"{key}: {', '.join(value) if value else '-'}")
         else:
             click.echo(f"{key}: {value if value is not None else '-'}")
+    click.echo("questions:" if questions else "questions: -")
+    for number, answer in questions.items():
+        click.echo(f"  {number}. {describe_answer(answer)}")
+        if answer["text"]:
+            click.echo(f"     text: {' '.join(answer['text'].split())}")
+        if answer["status"] not in ("answered",):
+            click.echo(f"     evidence: {answer['evidence']}")
+        for name, value in answer["fields"].items():
+            shown = ("yes" if value else "no") if isinstance(value, bool) else value
+            shown = "-" if value is None else shown
+            click.echo(f"     {name}: {shown}")
+
+
+def describe_answer(answer: dict) -> str:
+    """`withheld (s40(2))`, `redirected to Kent County Council`, `answered`."""
+    words = answer["status"]
+    if answer["exemptions"]:
+        words += f" ({', '.join(answer['exemptions'])})"
+    if answer["redirected_to"]:
+        words += f" to {answer['redirected_to']}"
+    return words
 
 
 @cli.command()
@@ -1155,9 +1184,10 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
 )
 @pass_app
 def export(app: AppContext, round_name, fmt, output) -> None:
-    """One row per council: status, dates, outcome, reference, exemptions and the answers."""
+    """One row per council: status, dates, outcome, reference, exemptions, and each question's
+    status, text, exemptions and typed fields (from the template's question schema)."""
     from foi_sender.config import config_path
-    from foi_sender.dataset import dataset_rows, render_dataset, write_dataset
+    from foi_sender.dataset import dataset_table, render_dataset, write_dataset
     from foi_sender.errors import InputError
 
     if fmt == "xlsx" and output is None:
@@ -1165,7 +1195,7 @@ def export(app: AppContext, round_name, fmt, output) -> None:
             "--format xlsx writes a workbook file: give -o FILE.xlsx (or -o - to pipe it)"
         )
     settings = app.settings if config_path(app.home).exists() else None
-    rows = dataset_rows(app.home, settings, round_name)
+    table, rows = dataset_table(app.home, settings, round_name)
     for row in rows:
         if row["status"] == "broken":
             click.echo(
@@ -1176,11 +1206,11 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     if fmt == "xlsx":
         from foi_sender.spreadsheet import write_xlsx
 
-        write_xlsx(output, rows)
+        write_xlsx(output, table, rows)
         where = "standard output" if str(output) == "-" else output
         click.echo(f"Wrote {len(rows)} rows to {where}.", err=True)
         return
-    text = render_dataset(rows, fmt)
+    text = render_dataset(rows, fmt, [c.name for c in table])
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return

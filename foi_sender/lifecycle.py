@@ -16,7 +16,15 @@ from typing import NamedTuple
 from foi_sender import deadlines
 from foi_sender.config import atomic_write, check_text, now
 from foi_sender.errors import BrokenRecord, FoiError, InputError
-from foi_sender.ledger import EventRow, Ledger, MessageRow, RequestRow, open_ledger, read_ledger
+from foi_sender.ledger import (
+    EventRow,
+    Ledger,
+    MessageRow,
+    RequestRow,
+    RoundRow,
+    open_ledger,
+    read_ledger,
+)
 from foi_sender.paths import safe_suffix, slug
 
 OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
@@ -63,6 +71,9 @@ class RequestState:
     review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
+    # Question number -> {status, text, exemptions, redirected_to, fields, evidence} as read from
+    # the reply (see replies/answers.py); empty for replies recorded before it was kept.
+    questions: dict[int, dict] = field(default_factory=dict)
     events: tuple[EventRow, ...] = field(default=(), repr=False)
     broken: str | None = None  # why the request's dates cannot be worked out (status `broken`)
 
@@ -117,12 +128,23 @@ def round_states(home: Path, settings, round_name: str | None) -> list[RequestSt
     Kept apart from `rounds` so that `status` and `export`, which only read the ledger, do not
     import what sending needs (smtplib, ssl, the email package, Jinja2, YAML).
     """
+    return round_with_states(home, settings, round_name)[1]
+
+
+def round_with_states(
+    home: Path, settings, round_name: str | None
+) -> tuple[RoundRow | None, list[RequestState]]:
+    """The round (None for every round) and its requests as they stand today."""
     ledger = read_ledger(home)
     try:
         extra = settings.extra_holidays if settings else ()
         today = deadlines.today()
-        round_id = ledger.require_round(round_name).id if round_name else None
-        return [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
+        found = ledger.require_round(round_name) if round_name else None
+        states = [
+            request_state(ledger, r, today, extra)
+            for r in ledger.requests(found.id if found else None)
+        ]
+        return found, states
     finally:
         ledger.close()
 
@@ -241,6 +263,7 @@ def _response_facts(data: dict) -> dict:
         "response_file": data.get("file"),
         "answers": data.get("answers", {}),
         "numbers": data.get("numbers", {}),
+        "questions": stored_questions(data.get("questions")),
     }
 
 
@@ -305,6 +328,30 @@ def _review_fields(review, regime, calendar, today, extra_holidays) -> dict:
     due = deadlines.review_reply_due(requested, regime, extra_holidays)
     late = calendar.working_days_between(due, today) if today > due else 0
     return {"review_requested_on": requested, "review_due": due, "review_days_late": late}
+
+
+_QUESTION_KEYS = {
+    "status": str,
+    "text": str,
+    "exemptions": list,
+    "redirected_to": (str, type(None)),
+    "fields": dict,
+    "evidence": str,
+}
+
+
+def stored_questions(raw) -> dict[int, dict]:
+    """The per-question answers kept with a response; a malformed entry (a hand-edited ledger,
+    a future version's) is left out rather than failing every reader."""
+    if not isinstance(raw, dict):
+        return {}
+    found = {}
+    for key, value in raw.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(value, dict)):
+            continue
+        if all(isinstance(value.get(k), kinds) for k, kinds in _QUESTION_KEYS.items()):
+            found[int(key)] = value
+    return dict(sorted(found.items()))
 
 
 def _days_left(calendar, today: date, due: date) -> int:
@@ -394,11 +441,13 @@ def record_response(
     review: bool = False,
     answers: dict[int, str] | None = None,
     numbers: dict[int, int] | None = None,
+    questions: dict[int, dict] | None = None,
     replace_earlier: bool = False,
     reply_text: str | None = None,
 ) -> Recorded:
     """The council answered (or, with review=True, answered the internal review).
 
+    `questions` are the per-question answers as `Answer.as_json()` gives them.
     `Recorded.new` is False when the same answer was recorded before (nothing is recorded
     again). A different answer to one already recorded needs `replace_earlier`: a second reply
     must not quietly take the place of the first. `Recorded.learned` holds the address proposals
@@ -425,6 +474,10 @@ def record_response(
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
+    if questions:
+        data["questions"] = {str(k): v for k, v in sorted(questions.items())}
+        if stored_questions(data["questions"]).keys() != questions.keys():
+            raise InputError("the answers read from the reply are malformed; nothing recorded")
     kind = "review_response" if review else "response"
     earlier = _earlier_answer(state, kind)
     if earlier is not None:
@@ -686,12 +739,14 @@ def respond_from_file(
 ) -> RecordedReply:
     """Record a reply from the council's own letter, filling in what the user did not give."""
     from foi_sender.replies import read_reply
+    from foi_sender.schema import load_schema
 
-    facts = read_reply(file)
     today = deadlines.today()
     extra = settings.extra_holidays if settings else ()
     ledger = open_ledger(home, create=False)
     try:
+        template = ledger.require_round(round_name).template
+        facts = read_reply(file, load_schema(home, template))
         if council_id:
             located, matched_on = locate(ledger, round_name, council_id, today, extra), None
         else:
@@ -725,6 +780,7 @@ def respond_from_file(
             review=review,
             answers=facts.answers,
             numbers=facts.numbers,
+            questions={n: a.as_json() for n, a in facts.questions.items()},
             replace_earlier=replace_earlier,
             reply_text=facts.text,
         )

@@ -277,43 +277,25 @@ def set_email(
     check_text(source, "--source", max_length=500)
     if not source.strip():
         raise InputError("--source must say where the address was found")
-    target = home / REGISTRY_NAME
-    copied = not target.exists()
-    registry = load_registry(home)
-    council = registry.get(council_id)
+    council = load_registry(home).get(council_id)
     old = council.foi_email
     if old and old != address and not force:
         raise InputError(
             f"{council_id} already has the address {old}; add --force to replace it with {address}"
         )
-    text = registry.path.read_bytes().decode("utf-8")
-    _require_block_style(registry.path, text, council)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
-    lines = _set_key(lines, council.line, "foi_email", _yaml_scalar(address), newline)
-    source_text = json.dumps(source, ensure_ascii=False)
-    lines = _set_key(lines, council.line, "email_source", source_text, newline)
-    new_text = "".join(lines)
-    try:
-        councils, problems = _read_root(target, _compose(new_text))
-    except yaml.YAMLError as exc:
-        line, message = _yaml_problem(exc, new_text)
-        problems = [f"{target}:{line}: the edit would break the file ({message}); nothing written"]
-    if problems:
-        raise RegistryError(problems)
-    atomic_write(target, new_text.encode("utf-8"))
+    target, copied = set_fields(home, {council_id: {"foi_email": address, "email_source": source}})
     return target, copied, old
 
 
 def _require_block_style(path: Path, text: str, council: Council) -> None:
-    """set-email edits the file line by line, which only block-style YAML allows."""
+    """Fields are edited line by line, which only block-style YAML allows."""
     root = _compose(text)
     councils = next(value for key, value in root.value if key.value == "councils")
     item = next(node for node in councils.value if node.start_mark.line + 1 == council.line)
     if councils.flow_style or item.flow_style:
         raise InputError(
             f"{path}:{council.line}: {council.id} is written in YAML flow style ({{...}} or "
-            "[...]), which set-email cannot edit in place; write it as `- id: ...` lines, one "
+            "[...]), which foi-sender cannot edit in place; write it as `- id: ...` lines, one "
             "key a line, or set foi_email and email_source by hand"
         )
 
@@ -370,6 +352,7 @@ def set_fields(home: Path, changes: dict[str, dict[str, str]]) -> tuple[Path, bo
     lines = raw.replace("\r\n", "\n").splitlines(keepends=True)
     # Edit from the bottom up so a line added to one council does not move the next one's start.
     for council in sorted((registry.get(i) for i in changes), key=lambda c: -c.line):
+        _require_block_style(registry.path, raw, council)
         for key, value in changes[council.id].items():
             if key not in _OPTIONAL:
                 raise InputError(f"{key} cannot be set this way")

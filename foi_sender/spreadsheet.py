@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from foi_sender.config import atomic_write
-from foi_sender.dataset import columns, safe_cell
+from foi_sender.dataset import Column, safe_cell
 
 # XML 1.0 forbids these control characters, which PDFs and old mail carry; openpyxl refuses them.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -19,22 +19,26 @@ _WIDTH = (8, 60)  # characters: narrow enough to see several columns, wide enoug
 _DATE_FORMAT = "yyyy-mm-dd"
 
 
-def write_xlsx(path: Path, rows: list[dict]) -> None:
-    atomic_write(path, xlsx_bytes(rows))
+def write_xlsx(path: Path, table: list[Column], rows: list[dict]) -> None:
+    atomic_write(path, xlsx_bytes(table, rows))
 
 
-def xlsx_bytes(rows: list[dict]) -> bytes:
+def xlsx_bytes(table: list[Column], rows: list[dict]) -> bytes:
+    """`rows` (dataset rows) under `table` (their columns), and the columns defined."""
     from openpyxl import Workbook
 
-    described = columns()
     book = Workbook()
     answers = book.active
     answers.title = "answers"
-    names = [name for name, *_ in described]
-    kinds = {name: kind for name, _, kind, _ in described}
-    _table(answers, names, ([_cell(row.get(n), kinds[n]) for n in names] for row in rows))
+    names = [c.name for c in table]
+    cells = ([_cell(row.get(c.name), c.type) for c in table] for row in rows)
+    _table(answers, names, cells)
     definitions = book.create_sheet("columns")
-    _table(definitions, ["column", "meaning", "type", "where the value comes from"], described)
+    _table(
+        definitions,
+        ["column", "meaning", "type", "where the value comes from"],
+        (tuple(c) for c in table),
+    )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -61,12 +65,12 @@ def _table(sheet, header: list[str], rows) -> None:
 
 
 def _cell(value, kind: str):
-    """Dates as dates, numbers as numbers, lists joined; text made inert for spreadsheets."""
+    """Dates as dates, numbers and yes/no as themselves, lists joined; text made inert."""
     if value is None:
         return None
     if isinstance(value, list | tuple):
         value = "; ".join(str(v) for v in value)
-    if "date" in kind and isinstance(value, str):
+    if kind == "date" and isinstance(value, str):
         try:
             return date.fromisoformat(value)
         except ValueError:

@@ -649,7 +649,7 @@ def test_reply_matched_by_in_reply_to(flow, tmp_path):
         r["council"]: r
         for r in json.loads(flow("2025-05-09", "export", "r1", "--format", "json").stdout)
     }
-    assert rows["gamma"]["number_5"] == 17
+    assert rows["gamma"]["q5_spot_purchase_count"] == 17
 
 
 def test_reply_to_another_rounds_request_is_not_matched_by_domain(flow, tmp_path):
@@ -796,19 +796,23 @@ def test_export_csv_after_the_two_real_replies(flow):
     assert leicester["council_name"] == "Leicester City Council"
     assert leicester["outcome"] == "partially_successful"
     assert leicester["exemptions"] == "s40(2)"
-    assert leicester["number_5"] == "62"
-    assert leicester["answer_2"] == "placements.desk@leicester.gov.uk"
-    assert leicester["answer_3"] == "No"
+    assert leicester["q5_spot_purchase_count"] == "62"
+    assert leicester["q1_status"] == "withheld" and leicester["q1_exemptions"] == "s40(2)"
+    assert leicester["q2_text"] == leicester["q2_referrals_email"]
+    assert leicester["q2_text"] == "placements.desk@leicester.gov.uk"
+    assert (leicester["q3_text"], leicester["q3_uses_framework"]) == ("No", "no")
     assert leicester["response_on"] == "2025-05-07"
     assert leicester["sent_on"] == "2025-04-14" and leicester["due"] == "2025-05-15"
     assert coventry["reference"] == "FOI704387821"
     assert coventry["outcome"] == "successful"
     assert coventry["exemptions"] == ""
-    assert coventry["number_5"] == "29"
-    assert coventry["answer_5"] == "As of 31st March 2025: 29"
+    assert coventry["q5_spot_purchase_count"] == "29"
+    assert coventry["q5_text"] == "As of 31st March 2025: 29"
+    assert coventry["q5_as_of"] == "2025-03-31"
+    assert [coventry[f"q{n}_status"] for n in range(1, 6)] == ["answered"] * 5
     assert coventry["response_on"] == "2025-05-07"
     assert rows["delta"]["status"] == "awaiting"
-    assert rows["delta"]["number_5"] == rows["delta"]["answer_1"] == ""
+    assert rows["delta"]["q5_spot_purchase_count"] == rows["delta"]["q1_text"] == ""
 
 
 def test_export_json_to_a_file(flow):
@@ -817,10 +821,11 @@ def test_export_json_to_a_file(flow):
     result = flow("2025-05-07", "export", "r1", "--format", "json", "-o", str(out))
     assert f"Wrote 6 rows to {out}." in result.stderr
     rows = {r["council"]: r for r in json.loads(out.read_text(encoding="utf-8"))}
-    assert rows["leicester"]["number_5"] == 62
+    assert rows["leicester"]["q5_spot_purchase_count"] == 62
+    assert rows["leicester"]["q3_uses_framework"] is False
     assert rows["leicester"]["exemptions"] == ["s40(2)"]
-    assert rows["coventry"]["number_5"] == 29
+    assert rows["coventry"]["q5_spot_purchase_count"] == 29
     assert rows["coventry"]["reference"] == "FOI704387821"
     assert rows["coventry"]["exemptions"] == []
-    assert rows["gamma"]["number_5"] is None
-    assert set(rows["alpha"]) >= {"round", "status", "due", "answer_1", "number_5"}
+    assert rows["gamma"]["q5_spot_purchase_count"] is None
+    assert set(rows["alpha"]) >= {"round", "status", "due", "q1_text", "q5_spot_purchase_count"}

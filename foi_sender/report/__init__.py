@@ -8,13 +8,14 @@ fetched, so it opens from an email attachment or a USB stick and prints cleanly.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from foi_sender import deadlines
 from foi_sender.config import STDOUT, atomic_write
-from foi_sender.dataset import dataset_rows
+from foi_sender.dataset import dataset_table
 from foi_sender.lifecycle import round_states
 from foi_sender.registry import load_registry
 from foi_sender.report import data
@@ -30,13 +31,21 @@ class Written:
 def write_report(home: Path, settings, round_name: str, output: Path) -> Written:
     states = round_states(home, settings, round_name)
     extra = settings.extra_holidays if settings else ()
-    page = render_report(home, states, dataset_rows(home, settings, round_name), output, extra)
+    columns, rows = dataset_table(home, settings, round_name)
+    questions = [int(m[1]) for c in columns if (m := _QUESTION_STATUS.fullmatch(c.name))]
+    page = render_report(home, states, rows, questions, output, extra)
     atomic_write(output, page.encode("utf-8"))
     answered = sum(1 for s in states if s.response_on is not None)
     return Written(output, len(states), answered)
 
 
-def render_report(home: Path, states, rows: list[dict], output: Path, extra=()) -> str:
+_QUESTION_STATUS = re.compile(r"q(\d+)_status")
+
+
+def render_report(
+    home: Path, states, rows: list[dict], questions: list[int], output: Path, extra=()
+) -> str:
+    """The page for `states` and their dataset `rows`, whose template asks `questions`."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     from markupsafe import Markup
 
@@ -84,9 +93,10 @@ def render_report(home: Path, states, rows: list[dict], output: Path, extra=()) 
         nation_keys=[k for k in data.GROUPS if any(t[k] for t in nation_table.values())],
         nation_svg=svg(charts.outcome_by_nation(nation_table)) if nation_table else None,
         question_table=question_table,
-        question_keys=sorted({k for row in question_table.values() for k in row}),
+        question_keys=data.question_keys(question_table),
         question_svg=svg(charts.per_question(question_table)) if question_table else None,
-        table=_table(home, states, rows, nations, days, output),
+        questions=questions,
+        table=_table(home, states, rows, questions, nations, days, output),
         on_time=data.ON_TIME,
     )
 
@@ -114,18 +124,15 @@ def _map_key(hexmap: data.HexMap, states, registry) -> tuple[list, dict, dict]:
     return legend, colour_of, titles
 
 
-def _table(home: Path, states, rows: list[dict], nations: dict, days: dict, output: Path):
+def _table(home: Path, states, rows: list[dict], questions, nations: dict, days: dict, output):
     by_council = {s.request.council_id: s for s in states}
     table = []
     for row in rows:
         state = by_council[row["council"]]
-        questions = data.question_answers(state)
         answers = []
-        for n in range(1, 6):
-            answer = questions.get(n) or {}
-            status = answer.get("status")
-            text = answer.get("text") if answer else row.get(f"answer_{n}")
-            answers.append((status.replace("_", " ") if status else None, text))
+        for n in questions:
+            status = row.get(f"q{n}_status")
+            answers.append((status.replace("_", " ") if status else None, row.get(f"q{n}_text")))
         table.append(
             {
                 **row,

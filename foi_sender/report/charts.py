@@ -16,7 +16,7 @@ import re
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
-from foi_sender.report.data import BIN, GROUPS, ON_TIME, HexMap
+from foi_sender.report.data import BIN, GROUPS, ON_TIME, HexMap, question_keys
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -184,12 +184,11 @@ _WITHHELD = ("#d6604d", "#b2182b", "#f4a582", "#67001f", "#e08214")
 
 
 def per_question(table: dict[int, dict]) -> str:
-    statuses = sorted({status for row in table.values() for status in row})
+    keys = question_keys(table)
     colours = dict(QUESTION_COLOURS)
-    withheld = [s for s in statuses if s.startswith("withheld")]
+    withheld = [s for s in keys if s.startswith("withheld")]
     for i, status in enumerate(withheld):
         colours[status] = (status.replace("withheld ", "withheld under "), _WITHHELD[i % 5])
-    keys = ["answered", *withheld, *(k for k in QUESTION_COLOURS if k != "answered")]
     labels = [f"Q{n}" for n in table]
     with _figure(7.5, 0.4 * len(labels) + 1.2) as figure:
         axes = figure.subplots()

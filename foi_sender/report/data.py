@@ -127,22 +127,25 @@ def by_nation(states: list[RequestState], nations: dict[str, str]) -> dict[str, 
 QUESTION_STATUSES = ("answered", "withheld", "not_held", "redirected", "cost_limit", "unclear")
 
 
+def question_keys(table: dict[int, Counter]) -> list[str]:
+    """The statuses in `table`, in reading order: answered, withheld (by exemption), the rest."""
+    found = {status for row in table.values() for status in row}
+    withheld = sorted(s for s in found if s.startswith("withheld"))
+    rest = [s for s in QUESTION_STATUSES if s != "withheld" and s in found]
+    return rest[:1] + withheld + rest[1:] if "answered" in found else withheld + rest
+
+
 def by_question(states: list[RequestState]) -> dict[int, Counter]:
     """Question number → how many replies gave it each status; withheld split by exemption
-    (`withheld s40(2)`). Empty until replies carry per-question statuses."""
+    (`withheld s40(2)`). Replies recorded without per-question statuses count for none."""
     table: dict[int, Counter] = {}
     for state in states:
-        for number, answer in sorted(question_answers(state).items()):
+        for number, answer in sorted(state.questions.items()):
             status = answer.get("status") or "unclear"
             if status == "withheld":
                 status = "withheld " + ("/".join(answer.get("exemptions") or ()) or "(no section)")
             table.setdefault(int(number), Counter())[status] += 1
     return dict(sorted(table.items()))
-
-
-def question_answers(state: RequestState) -> dict:
-    """The reply's per-question statuses (`RequestState.questions`, from the reply reader)."""
-    return getattr(state, "questions", None) or {}
 
 
 @dataclass(frozen=True)

@@ -398,7 +398,7 @@ def test_read_reply_text_never_raises(text):
 _REAL_FILES = [
     (path.suffix, path.read_bytes())
     for path in sorted((Path(__file__).parents[1] / "fixtures" / "replies").iterdir())
-    if path.suffix in (".pdf", ".docx", ".eml")
+    if path.suffix in (".pdf", ".docx", ".xlsx", ".eml")
 ]
 
 
@@ -422,7 +422,7 @@ EML_HEAD = b"From: foi@leicester.gov.uk\r\nSubject: Re: FOI\r\n\r\n"
 
 @FUZZ
 @given(
-    suffix=st.sampled_from([".txt", ".eml", ".pdf", ".docx"]),
+    suffix=st.sampled_from([".txt", ".eml", ".pdf", ".docx", ".xlsx", ".odt"]),
     data=st.one_of(
         st.binary(max_size=400),
         replyish.map(lambda t: t.encode("utf-8", "surrogatepass")),
