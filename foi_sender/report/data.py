@@ -69,7 +69,7 @@ def group_of(status: str) -> str:
 
 
 @dataclass(frozen=True)
-class Figure:
+class Tally:
     key: str
     label: str
     meaning: str
@@ -77,13 +77,13 @@ class Figure:
     percent: float
 
 
-def at_a_glance(states: list[RequestState]) -> list[Figure]:
+def at_a_glance(states: list[RequestState]) -> list[Tally]:
     total = len(states) or 1
     figures = []
     for label, meaning, rule in AT_A_GLANCE:
         count = sum(1 for s in states if rule(s))
         key = label.replace(" ", "_")
-        figures.append(Figure(key, label, meaning, count, round(100 * count / total, 1)))
+        figures.append(Tally(key, label, meaning, count, round(100 * count / total, 1)))
     return figures
 
 
