@@ -151,8 +151,10 @@ def councils() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_json: bool) -> None:
-    """List the councils: regime, FOI address, its source, and whether a proposal is waiting."""
+    """List the councils: regime, FOI address (flagged when a letter to it bounced), its source,
+    and whether a proposal is waiting."""
     from foi_sender.discovery import discovery_state
+    from foi_sender.lifecycle import bounced_addresses
     from foi_sender.registry import load_registry
 
     registry = load_registry(app.home)
@@ -163,15 +165,26 @@ def councils_list(app: AppContext, nation: str | None, missing_email: bool, as_j
         and not (missing_email and c.foi_email)
     ]
     waiting, _ = discovery_state(app.home)
+    bounced = bounced_addresses(app.home)
     if as_json:
-        emit_json([{**c.as_json(), "proposal_waiting": c.id in waiting} for c in chosen])
+        emit_json(
+            [
+                {
+                    **c.as_json(),
+                    "proposal_waiting": c.id in waiting,
+                    "bounced": bool(c.foi_email and c.foi_email.lower() in bounced),
+                }
+                for c in chosen
+            ]
+        )
         return
     rows = [
         (
             c.id,
             c.nation,
             c.regime,
-            c.foi_email or "(needs an address)",
+            (c.foi_email or "(needs an address)")
+            + (" (bounced)" if c.foi_email and c.foi_email.lower() in bounced else ""),
             _short_source(c.email_source),
             "yes" if c.id in waiting else "",
         )
@@ -558,6 +571,7 @@ def send(
                 dry_run=dry_run,
             )
             show_plan(plan, transport or settings.transport, dry_run)
+            _show_bounced(ledger, round_name)
             if dry_run or plan.to_send == 0:
                 if dry_run:
                     click.echo("Dry run: nothing sent, nothing recorded.")
@@ -646,6 +660,16 @@ def show_plan(plan, transport: str, dry_run: bool = False) -> None:
     click.echo(f"  {plan.to_send} to send now")
 
 
+def _show_bounced(ledger, round_name: str) -> None:
+    from foi_sender.lifecycle import bounced_in_round
+
+    for council_id, address in bounced_in_round(ledger, round_name) if ledger else ():
+        click.echo(
+            f"  {council_id}: the letter to {address} bounced; find a new address "
+            f"(`foi-sender councils discover {council_id}`)"
+        )
+
+
 def _id_list(ids: list[str], shown: int = 12) -> str:
     """Name every id when there are few; else the first few and where to see the rest."""
     import textwrap
@@ -695,6 +719,7 @@ STATUS_LABELS = {
     "review_requested": "review asked",
     "review_overdue": "review late",
     "review_answered": "reviewed",
+    "clarification_requested": "clarify?",
 }
 
 
@@ -721,7 +746,8 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
             s.request.council_id
             if round_name
             else f"{s.request.round_name}/{s.request.council_id}",
-            STATUS_LABELS.get(s.status, s.status.replace("_", " ")),
+            STATUS_LABELS.get(s.status, s.status.replace("_", " "))
+            + ("?" if s.unconfirmed and s.status == s.outcome else ""),
             _short(s.sent_on),
             _short(s.due),
             "" if s.days_left is None or s.answered else s.days_left,
@@ -740,6 +766,8 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
     for s in states:
         counts[s.status] = counts.get(s.status, 0) + 1
     click.echo(", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
+    for note in _status_notes(states, bool(round_name)):
+        click.echo(note)
     if counts.get("sending"):
         click.echo(
             f"Note: {counts['sending']} letter(s) `sending`: being sent now, or, if no foi-sender "
@@ -747,6 +775,34 @@ def status(app: AppContext, round_name: str | None, overdue: bool, as_json: bool
             "with --retry-uncertain).",
             err=True,
         )
+
+
+def _status_notes(states, one_round: bool) -> list[str]:
+    """What the table cannot show: unconfirmed outcomes, bounces, a council's own due date."""
+    notes = []
+    unconfirmed = [s for s in states if s.unconfirmed]
+    if unconfirmed:
+        notes.append(
+            f"? {len(unconfirmed)} outcome(s) read from the reply, not yet confirmed: "
+            "`foi-sender inbox confirm`, or correct one with `respond ... --outcome ... --replace`"
+        )
+    for s in states:
+        name = (
+            s.request.council_id if one_round else f"{s.request.round_name}/{s.request.council_id}"
+        )
+        if s.status == "bounced":
+            why = s.bounce.get("diagnostic") or s.bounce.get("status_code") or "no reason given"
+            notes.append(
+                f"{name}: the letter to {s.bounce.get('recipient') or s.letter.to_address} bounced "
+                f"({why if len(why) <= 70 else why[:69] + '…'}); find a new address: "
+                f"`foi-sender councils discover {s.request.council_id}`"
+            )
+        elif s.council_due_differs and not s.answered:
+            notes.append(
+                f"{name}: the council says it will answer by {s.council_due}; "
+                f"the statutory due date is {s.due}"
+            )
+    return notes
 
 
 def warn_broken(states) -> None:
@@ -1241,6 +1297,150 @@ def report(app: AppContext, round_name, output) -> None:
         f"{written.answered} answered. Open it in any web browser; it needs no network.",
         err=to_stdout,
     )
+
+
+@cli.group()
+def inbox() -> None:
+    """Replies from your mailbox: fetch or import, classify, match, record; the holding pen."""
+
+
+@inbox.command("fetch")
+@click.option("--folder", help="The IMAP folder to read [foi.toml [imap] folder, else INBOX].")
+@click.option("--since", metavar="DATE", help="Only mail received on or after DATE.")
+@click.option("--move-to", metavar="FOLDER", help="Move recorded messages here once committed.")
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded; record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def inbox_fetch(app: AppContext, folder, since, move_to, dry_run, as_json) -> None:
+    """Read new mail from the IMAP mailbox in foi.toml (left unread) and record the replies."""
+    from foi_sender import inbox as core
+
+    run = core.fetch(
+        app.home,
+        app.settings,
+        folder=folder,
+        since=_day(since),
+        move_to=move_to,
+        dry_run=dry_run,
+    )
+    _run_inbox(run, dry_run, as_json)
+
+
+@inbox.command("import")
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded; record nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def inbox_import(app: AppContext, paths, dry_run, as_json) -> None:
+    """Read replies from .eml files, Maildir folders and mbox files, and record them."""
+    from foi_sender import inbox as core
+
+    _run_inbox(
+        core.import_paths(app.home, app.settings, list(paths), dry_run=dry_run), dry_run, as_json
+    )
+
+
+def _run_inbox(run, dry_run: bool, as_json: bool) -> None:
+    with (
+        run,
+        click.progressbar(
+            length=run.total, label="Reading", file=sys.stderr, item_show_func=lambda x: x
+        ) as bar,
+    ):
+        report = run.process(progress=lambda line: bar.update(1, line.kind))
+    if as_json:
+        emit_json(
+            {
+                "messages": [line.as_json() for line in report.lines],
+                "summary": report.summary(),
+                "moved": report.moved,
+                "dry_run": dry_run,
+            }
+        )
+        return
+    for line in report.lines:
+        number = f"#{line.id}" if line.id is not None else "-"
+        rule = f"  [{line.rule}]" if line.rule else ""
+        click.echo(
+            f"{number:>5} {line.kind:<16} {line.council or '(no request)':<28} {line.result}{rule}"
+        )
+    summary = ", ".join(f"{n} {label}" for label, n in sorted(report.summary().items()))
+    moved = f"; {report.moved} moved" if report.moved else ""
+    click.echo(f"{len(report.lines)} message(s): {summary or 'nothing new'}{moved}.")
+    if dry_run:
+        click.echo("Dry run: nothing stored, nothing recorded.")
+    held = report.summary().get("held")
+    if held:
+        click.echo(f"{held} held: see `foi-sender inbox pending`.")
+
+
+@inbox.command("pending")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def inbox_pending(app: AppContext, as_json: bool) -> None:
+    """The holding pen: messages no rule could match to a request, with best guesses."""
+    from foi_sender import inbox as core
+
+    rows = core.pending(app.home)
+    if as_json:
+        emit_json([r.as_json() for r in rows])
+        return
+    if not rows:
+        click.echo("Nothing held.")
+        return
+    for row in rows:
+        click.echo(f"#{row.id} {row.kind}: {row.sender or '?'} | {row.subject or '(no subject)'}")
+        click.echo(f"    {row.sent_at or 'no date'}; {row.result}")
+        if row.guesses:
+            click.echo(f"    best guesses: {'; '.join(row.guesses)}")
+    click.echo(
+        f"{len(rows)} held: `foi-sender inbox assign MSG ROUND COUNCIL` or `inbox ignore MSG`."
+    )
+
+
+@inbox.command("assign")
+@click.argument("message", metavar="MSG", type=int)
+@click.argument("round_name", metavar="ROUND")
+@click.argument("council_id", metavar="COUNCIL")
+@click.option("--replace", is_flag=True, help="Its answer replaces the one recorded before.")
+@pass_app
+def inbox_assign(app: AppContext, message: int, round_name: str, council_id: str, replace) -> None:
+    """Record held message MSG as being about ROUND's request to COUNCIL."""
+    from foi_sender import inbox as core
+
+    line = core.assign(app.home, app.settings, message, round_name, council_id, replace=replace)
+    click.echo(f"#{line.id} {line.kind} {line.council}: {line.result}")
+
+
+@inbox.command("ignore")
+@click.argument("message", metavar="MSG", type=int)
+@pass_app
+def inbox_ignore(app: AppContext, message: int) -> None:
+    """Settle held message MSG as not about any request."""
+    from foi_sender import inbox as core
+
+    core.ignore(app.home, message)
+    click.echo(f"#{message} ignored.")
+
+
+@inbox.command("confirm")
+@click.argument("round_name", metavar="[ROUND]", required=False)
+@click.argument("council_id", metavar="[COUNCIL]", required=False)
+@pass_app
+def inbox_confirm(app: AppContext, round_name, council_id) -> None:
+    """Confirm the outcomes read from replies (all, a round's, or one council's).
+
+    To correct one instead: `respond ROUND COUNCIL --on DATE --outcome OUTCOME --replace`.
+    """
+    from foi_sender import inbox as core
+
+    done = core.confirm(app.home, app.settings, round_name, council_id)
+    for text in done:
+        click.echo(f"Confirmed {text.replace('_', ' ')}.")
+    if not done:
+        click.echo("No unconfirmed outcomes.")
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:

@@ -104,6 +104,7 @@ class Requester:
     organisation: str | None = None
     address: str | None = None
     phone: str | None = None
+    reply_tag: bool = False  # Reply-To user+<token>@domain, so replies name their request
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    user: str
+    port: int = 993
+    security: str = "ssl"
+    folder: str = "INBOX"
+    ca_file: str | None = None
+    timeout: float = 60.0
+
+
+@dataclass(frozen=True)
 class Settings:
     requester: Requester
     transport: str = "outbox"
@@ -127,10 +139,18 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     alarm_days: int = 2
     extra_holidays: tuple[date, ...] = ()
+    imap: ImapSettings | None = None
 
 
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "requester": {"name": str, "email": str, "organisation": str, "address": str, "phone": str},
+    "requester": {
+        "name": str,
+        "email": str,
+        "organisation": str,
+        "address": str,
+        "phone": str,
+        "reply_tag": bool,
+    },
     "send": {"transport": str, "rate_per_minute": (int, float)},
     "smtp": {
         "host": str,
@@ -144,6 +164,15 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "retry_delay": (int, float),
     },
     "calendar": {"alarm_days": int, "extra_holidays": list},
+    "imap": {
+        "host": str,
+        "port": int,
+        "security": str,
+        "user": str,
+        "folder": str,
+        "ca_file": str,
+        "timeout": (int, float),
+    },
 }
 _SECRET_KEYS = {"password", "pass", "passwd", "token", "secret"}
 
@@ -213,6 +242,7 @@ def _build(raw: dict, path: Path) -> Settings:
         organisation=_optional_text(req, "organisation"),
         address=_optional_text(req, "address", multiline=True),
         phone=_optional_text(req, "phone"),
+        reply_tag=req.get("reply_tag", False),
     )
     send = raw.get("send", {})
     transport = send.get("transport", "outbox")
@@ -235,6 +265,7 @@ def _build(raw: dict, path: Path) -> Settings:
         smtp=smtp,
         alarm_days=alarm_days,
         extra_holidays=_extra_holidays(cal.get("extra_holidays", [])),
+        imap=_imap_settings(raw["imap"]) if "imap" in raw else None,
     )
 
 
@@ -265,18 +296,28 @@ def check_requester_name(value: str, what: str, fix: str) -> str:
     return value.strip()
 
 
-def _smtp_settings(smtp: dict) -> SmtpSettings:
-    security = smtp.get("security", "starttls")
+def _connection(
+    table: dict, section: str, *, security: str, ssl_port: int, plain_port: int, timeout: float
+):
+    """The security, port and timeout an [smtp] or [imap] table sets, each checked."""
+    security = table.get("security", security)
     if security not in SECURITIES:
         raise InputError(
-            f"[smtp] security must be one of {', '.join(SECURITIES)}, not {security!r}"
+            f"[{section}] security must be one of {', '.join(SECURITIES)}, not {security!r}"
         )
-    port = smtp.get("port", 465 if security == "ssl" else 587)
+    port = table.get("port", ssl_port if security == "ssl" else plain_port)
     if not 0 < port < 65536:
-        raise InputError(f"[smtp] port {port} is not a TCP port")
-    timeout = float(smtp.get("timeout", 30))
+        raise InputError(f"[{section}] port {port} is not a TCP port")
+    timeout = float(table.get("timeout", timeout))
     if not math.isfinite(timeout) or timeout <= 0:
-        raise InputError("[smtp] timeout must be more than 0 seconds")
+        raise InputError(f"[{section}] timeout must be more than 0 seconds")
+    return security, port, timeout
+
+
+def _smtp_settings(smtp: dict) -> SmtpSettings:
+    security, port, timeout = _connection(
+        smtp, "smtp", security="starttls", ssl_port=465, plain_port=587, timeout=30
+    )
     host = check_text(smtp.get("host", "localhost"), "[smtp] host", max_length=253)
     user = smtp.get("user")
     retries, retry_delay = smtp.get("retries", 3), float(smtp.get("retry_delay", 2.0))
@@ -292,6 +333,23 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,
+    )
+
+
+def _imap_settings(imap: dict) -> ImapSettings:
+    if "host" not in imap or "user" not in imap:
+        raise InputError("[imap] needs host and user")
+    security, port, timeout = _connection(
+        imap, "imap", security="ssl", ssl_port=993, plain_port=143, timeout=60
+    )
+    return ImapSettings(
+        host=check_text(imap["host"], "[imap] host", max_length=253),
+        user=check_text(imap["user"], "[imap] user"),
+        port=port,
+        security=security,
+        folder=check_text(imap.get("folder", "INBOX"), "[imap] folder"),
+        ca_file=imap.get("ca_file"),
+        timeout=timeout,
     )
 
 
@@ -338,6 +396,15 @@ user = {email}
 [calendar]
 alarm_days = 2            # reminder this many days before each deadline
 extra_holidays = []       # ISO dates proclaimed after the holidays package was released
+
+# Reading replies (`foi-sender inbox fetch`); the password comes from FOI_SENDER_IMAP_PASSWORD
+# or the keyring (service "foi-sender-imap"), never from this file.
+# [imap]
+# host = "imap.gmail.com"
+# port = 993
+# security = "ssl"          # ssl | starttls | none
+# user = {email}
+# folder = "INBOX"
 """
 
 

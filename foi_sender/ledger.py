@@ -106,6 +106,36 @@ MIGRATIONS = (
         finished_at TEXT NOT NULL
     );
     """,
+    # The inbox (issue 13): each incoming message once, journaled stored -> processed | held |
+    # ignored, and per IMAP folder the UIDVALIDITY and the highest UID read.
+    """
+    CREATE TABLE inbox_messages (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,  -- the Message-ID, else sha256: of the raw bytes
+        path TEXT NOT NULL,        -- the raw message, relative to the home
+        source TEXT NOT NULL,
+        sender TEXT,
+        subject TEXT,
+        sent_at TEXT,
+        state TEXT NOT NULL CHECK (state IN ('stored','processed','held','ignored')),
+        kind TEXT,
+        rule TEXT,
+        request_id INTEGER REFERENCES requests(id),
+        result TEXT,
+        evidence TEXT,
+        guesses TEXT,
+        stored_at TEXT NOT NULL,
+        processed_at TEXT
+    );
+    CREATE INDEX inbox_by_state ON inbox_messages(state);
+    CREATE TABLE inbox_folders (
+        account TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        uidvalidity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL,
+        PRIMARY KEY (account, folder)
+    );
+    """,
 )
 
 
@@ -440,6 +470,17 @@ class Ledger:
             request_id,
         )
         return [_event(row) for row in rows]
+
+    def events_of_kind(self, kind: str) -> list[EventRow]:
+        rows = self._all(
+            "SELECT id, request_id, kind, on_date, recorded_at, data FROM events"
+            " WHERE kind = ? ORDER BY id",
+            kind,
+        )
+        return [
+            EventRow(r[0], r[1], r[2], date.fromisoformat(r[3]), _dt(r[4]), json.loads(r[5]))
+            for r in rows
+        ]
 
     # calendar sequence numbers
     def calendar_sequence(self, db: sqlite3.Connection, uid: str, fingerprint: str) -> int:

@@ -71,6 +71,12 @@ class RequestState:
     review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
     numbers: dict = field(default_factory=dict)
+    unconfirmed: bool = False  # the outcome was read by the machine; the user has not confirmed it
+    acknowledged_on: date | None = None
+    council_due: date | None = None  # the date the council's acknowledgement promised, if any
+    bounced_on: date | None = None
+    bounce: dict | None = None  # status code, diagnostic and the address that failed
+    clarification_requested_on: date | None = None
     # Question number -> {status, text, exemptions, redirected_to, fields, evidence} as read from
     # the reply (see replies/answers.py); empty for replies recorded before it was kept.
     questions: dict[int, dict] = field(default_factory=dict)
@@ -91,6 +97,10 @@ class RequestState:
     def days_overdue(self) -> int | None:
         return -self.days_left if self.days_left is not None and self.days_left < 0 else None
 
+    @property
+    def council_due_differs(self) -> bool:
+        return self.council_due is not None and self.council_due != self.due
+
     def as_json(self) -> dict:
         iso = lambda d: d.isoformat() if d else None  # noqa: E731
         return {
@@ -110,6 +120,12 @@ class RequestState:
             "reference": self.reference,
             "message_id": self.letter.message_id,
             "broken": self.broken,
+            "unconfirmed": self.unconfirmed,
+            "acknowledged_on": iso(self.acknowledged_on),
+            "council_due": iso(self.council_due),
+            "bounced_on": iso(self.bounced_on),
+            "bounce": self.bounce,
+            "clarification_requested_on": iso(self.clarification_requested_on),
         }
 
 
@@ -249,6 +265,12 @@ def _apply(event: EventRow, sent_on: date, regime, extra, clock: dict, facts: di
     elif event.kind == "withdrawn":
         facts["withdrawn_on"] = event.on_date
         return False
+    elif event.kind == "outcome_confirmed":
+        facts["unconfirmed"] = False
+        return False
+    elif event.kind in _INBOX_EVENTS:
+        _inbox_fact(facts, event)
+        return event.kind == "acknowledgement" and "council_due" in data
     else:
         return False  # a kind this release does not know moves nothing
     return True
@@ -263,8 +285,27 @@ def _response_facts(data: dict) -> dict:
         "response_file": data.get("file"),
         "answers": data.get("answers", {}),
         "numbers": data.get("numbers", {}),
+        "unconfirmed": bool(data.get("unconfirmed")),
         "questions": stored_questions(data.get("questions")),
     }
+
+
+_INBOX_EVENTS = ("acknowledgement", "bounce", "clarification_requested")
+
+
+def _inbox_fact(facts: dict, event: EventRow) -> None:
+    """What an acknowledgement, a bounce or a request for clarification adds to the state."""
+    if event.kind == "acknowledgement":
+        facts["acknowledged_on"] = event.on_date
+        if event.data.get("reference") and not facts.get("reference"):
+            facts["reference"] = event.data["reference"]
+        if event.data.get("council_due"):
+            facts["council_due"] = date.fromisoformat(event.data["council_due"])
+    elif event.kind == "bounce":
+        facts["bounced_on"] = event.on_date
+        facts["bounce"] = {k: event.data.get(k) for k in ("status_code", "diagnostic", "recipient")}
+    else:
+        facts["clarification_requested_on"] = event.on_date
 
 
 def extension_problem(due: date, sent_on: date, days, to: date | None) -> str | None:
@@ -371,13 +412,19 @@ def _with_status(state: RequestState, today: date, reviews: list[MessageRow]) ->
         status = f"review_{reviews[-1].status}"
     elif state.response_on:
         status = state.outcome or "answered"
+    elif state.bounced_on:
+        status = "bounced"  # the letter never arrived: no clock runs until it is sent again
+    elif state.clarification_requested_on and not (
+        state.clarified_on and state.clarified_on >= state.clarification_requested_on
+    ):
+        status = "clarification_requested"
     elif today > state.long_overdue_on:
         status = "long_overdue"
     elif today > state.due:
         status = "overdue"
     else:
         status = "awaiting"
-    return replace(state, status=status)
+    return replace(state, status=status, days_left=None if status == "bounced" else state.days_left)
 
 
 @dataclass(frozen=True)
@@ -444,6 +491,9 @@ def record_response(
     questions: dict[int, dict] | None = None,
     replace_earlier: bool = False,
     reply_text: str | None = None,
+    unconfirmed: bool = False,
+    source: str | None = None,
+    registry=None,
 ) -> Recorded:
     """The council answered (or, with review=True, answered the internal review).
 
@@ -451,7 +501,11 @@ def record_response(
     `Recorded.new` is False when the same answer was recorded before (nothing is recorded
     again). A different answer to one already recorded needs `replace_earlier`: a second reply
     must not quietly take the place of the first. `Recorded.learned` holds the address proposals
-    the reply file taught (see discovery.learn)."""
+    the reply file taught (see discovery.learn). `unconfirmed`: the outcome was read by the
+    machine, not given by the user (an outcome given for an answer already recorded confirms it).
+    `source`: the inbox message this was read from, kept so a stopped run never records it twice.
+    `registry`: the councils already loaded (the inbox records hundreds of replies in one run).
+    """
     from foi_sender.exemptions import normalise_exemptions
 
     state = located.state
@@ -474,6 +528,10 @@ def record_response(
         data["answers"] = {str(k): v for k, v in answers.items()}
     if numbers:
         data["numbers"] = {str(k): v for k, v in numbers.items()}
+    if unconfirmed:
+        data["unconfirmed"] = True
+    if source:
+        data["inbox"] = source
     if questions:
         data["questions"] = {str(k): v for k, v in sorted(questions.items())}
         if stored_questions(data["questions"]).keys() != questions.keys():
@@ -482,6 +540,8 @@ def record_response(
     earlier = _earlier_answer(state, kind)
     if earlier is not None:
         if _same_answer(earlier, on, data, home, file):
+            if earlier.data.get("unconfirmed") and not unconfirmed and not review:
+                add_event(located, "outcome_confirmed", on, {"outcome": outcome}, today)
             return Recorded(new=False)
         if not replace_earlier:
             raise InputError(_already_answered(state, earlier, review))
@@ -497,18 +557,21 @@ def record_response(
         if created:  # nothing refers to the copy: do not leave it behind
             target.unlink(missing_ok=True)
         raise
-    learned = _learn_addresses(located, home, file, data["file"], on, reply_text)
+    learned = _learn_addresses(located, home, file, data["file"], on, reply_text, registry)
     return Recorded(new=True, learned=tuple(learned))
 
 
-def _learn_addresses(located: Located, home: Path, file: Path, kept: str, on: date, text) -> list:
+def _learn_addresses(
+    located: Located, home: Path, file: Path, kept: str, on: date, text, registry=None
+) -> list:
     """Learning is a bonus: a registry or reply it cannot read never undoes a recorded reply."""
     from foi_sender.discovery.learn import learn_from_reply
     from foi_sender.registry import load_registry
     from foi_sender.replies import read_reply
 
     try:
-        council = load_registry(home).get(located.state.request.council_id)
+        registry = registry if registry is not None else load_registry(home)
+        council = registry.get(located.state.request.council_id)
         if text is None:
             text = read_reply(file).text
         return learn_from_reply(located.ledger, council, text, on, kept)
@@ -558,6 +621,8 @@ def _keep_reply_file(
     same day) each keep their own copy. The same bytes kept before are reused. Returns the copy
     and whether it was created now.
     """
+    if file.resolve().is_relative_to(home.resolve() / "inbox"):
+        return file, False  # the inbox keeps it already, written once and never replaced
     try:
         content = file.read_bytes()
     except OSError as exc:
@@ -736,8 +801,15 @@ def respond_from_file(
     exemptions: tuple[str, ...],
     review: bool = False,
     replace_earlier: bool = False,
+    facts=None,
+    source: str | None = None,
+    registry=None,
 ) -> RecordedReply:
-    """Record a reply from the council's own letter, filling in what the user did not give."""
+    """Record a reply from the council's own letter, filling in what the user did not give.
+
+    `facts`: the reply already read with the round's question schema (the inbox reads it to
+    classify it); `source`: the inbox message it came from.
+    """
     from foi_sender.replies import read_reply
     from foi_sender.schema import load_schema
 
@@ -745,8 +817,9 @@ def respond_from_file(
     extra = settings.extra_holidays if settings else ()
     ledger = open_ledger(home, create=False)
     try:
-        template = ledger.require_round(round_name).template
-        facts = read_reply(file, load_schema(home, template))
+        if facts is None:
+            template = ledger.require_round(round_name).template
+            facts = read_reply(file, load_schema(home, template))
         if council_id:
             located, matched_on = locate(ledger, round_name, council_id, today, extra), None
         else:
@@ -783,6 +856,9 @@ def respond_from_file(
             questions={n: a.as_json() for n, a in facts.questions.items()},
             replace_earlier=replace_earlier,
             reply_text=facts.text,
+            unconfirmed=outcome is None,
+            source=source,
+            registry=registry,
         )
     finally:
         ledger.close()
@@ -818,3 +894,91 @@ def confirm_delivery(located: Located, *, on: date | None, today: date) -> date:
     moment = datetime.combine(received, time(12), tzinfo=deadlines.LONDON)
     located.ledger.confirm_delivered(letter.id, moment)
     return received
+
+
+def record_acknowledgement(
+    located: Located,
+    *,
+    on: date,
+    reference: str | None,
+    council_due: date | None,
+    source: str,
+    today: date,
+) -> None:
+    """The council says it has the request (often with its reference and the date it will answer
+    by). The statutory clock runs on regardless."""
+    _require_sent(located.state)
+    data: dict = {"inbox": source}
+    if reference:
+        data["reference"] = check_text(reference, "the council's reference", max_length=100)
+    if council_due:
+        data["council_due"] = council_due.isoformat()
+    add_event(located, "acknowledgement", on, data, today)
+
+
+def record_bounce(
+    located: Located,
+    *,
+    on: date,
+    status_code: str | None,
+    diagnostic: str | None,
+    recipient: str | None,
+    source: str,
+    today: date,
+) -> None:
+    """The letter came back undelivered: the request is `bounced` until sent to a new address."""
+    _require_sent(located.state)
+    data = {"status_code": status_code, "diagnostic": diagnostic, "recipient": recipient}
+    data["inbox"] = source
+    add_event(located, "bounce", on, data, today)
+
+
+def record_clarification_request(located: Located, *, on: date, source: str, today: date) -> None:
+    """The council asks what the request means; `clarify` restarts the clock once answered."""
+    _require_sent(located.state)
+    add_event(located, "clarification_requested", on, {"inbox": source}, today)
+
+
+def confirm_outcome(located: Located, *, today: date) -> str:
+    """The user agrees with the outcome the machine read from the council's reply."""
+    if not located.state.unconfirmed:
+        raise InputError(
+            f"the outcome of {located.state.request.council_id} is not waiting for confirmation"
+        )
+    add_event(located, "outcome_confirmed", today, {"outcome": located.state.outcome}, today)
+    return located.state.outcome
+
+
+def bounced_addresses(home: Path) -> dict[str, str]:
+    """Address -> the bounce's diagnostic, for every letter that came back undelivered."""
+    from foi_sender.ledger import ledger_path
+
+    if not ledger_path(home).exists():
+        return {}
+    ledger = read_ledger(home)
+    try:
+        found: dict[str, str] = {}
+        for event in ledger.events_of_kind("bounce"):
+            if event.data.get("recipient"):
+                found[event.data["recipient"].lower()] = event.data.get("status_code") or "bounced"
+        return found
+    finally:
+        ledger.close()
+
+
+def bounced_in_round(ledger: Ledger, round_name: str) -> list[tuple[str, str]]:
+    """(council, address) of each request of the round whose letter bounced and is not answered."""
+    found = ledger.get_round(round_name)
+    if found is None:
+        return []
+    today = deadlines.today()
+    bounced = []
+    for request in ledger.requests(found.id):
+        if not any(e.kind == "bounce" for e in ledger.events(request.id)):
+            continue
+        state = request_state(ledger, request, today)
+        if state.status == "bounced":
+            bounced.append(
+                (request.council_id, state.bounce.get("recipient") or state.letter.to_address)
+            )
+    return bounced

@@ -32,6 +32,7 @@ from foi_sender.config import (
     write_then_rename,
 )
 from foi_sender.errors import AuthenticationError, TransportError
+from foi_sender.replytag import reply_address
 
 LONDON = ZoneInfo("Europe/London")
 PASSWORD_ENV = "FOI_SENDER_SMTP_PASSWORD"
@@ -92,7 +93,12 @@ def build_message(
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = _header("From", formataddr((requester.name, requester.email)))
     msg["To"] = formataddr((to_name, to_address))
-    msg["Reply-To"] = _header("Reply-To", requester.email)
+    msg["Reply-To"] = _header(
+        "Reply-To",
+        reply_address(requester.email, thread[0] if thread else message_id)
+        if requester.reply_tag
+        else requester.email,
+    )
     msg["Subject"] = subject
     msg["Date"] = _header("Date", _date(when))
     msg["Message-ID"] = message_id

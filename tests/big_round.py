@@ -18,7 +18,14 @@ from click.testing import CliRunner
 from foi_sender import deadlines
 from foi_sender.cli import cli
 from foi_sender.config import shipped_path, write_initial_config
-from foi_sender.lifecycle import open_request, record_clarification, respond_from_file
+from foi_sender.lifecycle import (
+    open_request,
+    record_acknowledgement,
+    record_bounce,
+    record_clarification,
+    record_clarification_request,
+    respond_from_file,
+)
 
 ROOT = Path(__file__).resolve().parent
 REPLIES = ROOT / "fixtures" / "replies"
@@ -41,6 +48,7 @@ REPLY_FILES = (
     ("wolverhampton-not-held.txt", "not_held"),
 )
 OWN_REPLIES = {"leicester": "partially_successful", "coventry": "successful"}
+SOURCE = "tests/big_round.py"  # what the inbox would name: the message an event came from
 GROUNDS = "The names of the managers who place children are not the personal data of junior staff."
 
 
@@ -94,6 +102,16 @@ def build_round(home: Path) -> dict[str, str]:
 
         settings = load_settings(home)
         for index, council in enumerate(ids):
+            if index % 3 == 0:  # a third acknowledged the request the day after it arrived
+                with open_request(home, settings, ROUND, council) as located:
+                    record_acknowledgement(
+                        located,
+                        on=date(2025, 4, 15),
+                        reference=None,
+                        council_due=None,
+                        source=SOURCE,
+                        today=date(2025, 6, 20),
+                    )
             if index < ANSWERED:
                 file, outcome = REPLY_FILES[index % len(REPLY_FILES)]
                 path = HOSTILE_REPLY if council == "leeds" else REPLIES / file
@@ -126,6 +144,24 @@ def build_round(home: Path) -> dict[str, str]:
             elif index == ANSWERED + 26:
                 foi("withdraw", ROUND, council)
                 done[council] = "withdrawn"
+            elif index < ANSWERED + 31:  # the address was wrong: the letter came back
+                with open_request(home, settings, ROUND, council) as located:
+                    record_bounce(
+                        located,
+                        on=date(2025, 4, 14),
+                        status_code="5.1.1",
+                        diagnostic="550 5.1.1 User unknown",
+                        recipient=f"foi@{slug(council)}.gov.uk",
+                        source=SOURCE,
+                        today=date(2025, 6, 20),
+                    )
+                done[council] = "bounced"
+            elif index < ANSWERED + 33:
+                with open_request(home, settings, ROUND, council) as located:
+                    record_clarification_request(
+                        located, on=date(2025, 5, 2), source=SOURCE, today=date(2025, 6, 20)
+                    )
+                done[council] = "clarification_requested"
             else:
                 done[council] = "silent"
         refused = [c for c, outcome in done.items() if outcome == "refused"][:6]

@@ -481,6 +481,7 @@ def test_list_json_shape(run):
         "email_source": "Leicester City Council's FOI reply of 2025 (internal review address)",
         "homepage": "https://www.leicester.gov.uk/",
         "salutation": None,
+        "bounced": False,
         "proposal_waiting": False,
     }
 

@@ -9,6 +9,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote, urlparse
@@ -19,6 +20,8 @@ from big_round import ROUND, TODAY, build_round, clock
 from click.testing import CliRunner
 
 from foi_sender.cli import cli
+from foi_sender.config import load_settings
+from foi_sender.lifecycle import open_request, record_response
 from foi_sender.report.charts import per_question
 from foi_sender.report.data import by_question
 
@@ -91,7 +94,7 @@ def test_the_page_counts_what_status_counts(big):
     statuses = Counter(r["status"] for r in rows)
     assert glance(document) == {
         "sent": sum(1 for r in rows if r["sent_on"]),
-        "acknowledged": statuses["acknowledged"],
+        "acknowledged": sum(1 for r in rows if r["acknowledged_on"]),
         "answered": sum(1 for r in rows if r["response_on"]),
         "overdue": statuses["overdue"],
         "long_overdue": statuses["long_overdue"],
@@ -101,7 +104,7 @@ def test_the_page_counts_what_status_counts(big):
     assert "212 requests, 150 answered" in big["said"]
     # the answers table: one row per request, each with the status `status` gives it
     answers = document.find(".//h:table[@id='answers']", NS)
-    shown = {tr.get("data-council"): text(tr[2]) for tr in answers.iterfind(".//h:tbody/h:tr", NS)}
+    shown = {tr.get("data-council"): tr[2].text for tr in answers.iterfind(".//h:tbody/h:tr", NS)}
     assert shown == {r["council"]: r["status"].replace("_", " ") for r in rows}
     # the map's key: every request once, each status group as `status` has it
     key = {label: int(n) for label, n, _ in table(document, "map-key")}
@@ -230,6 +233,37 @@ def test_a_round_without_replies(run, home):
     document = parse((home / "quiet.html").read_text(encoding="utf-8"))
     assert glance(document)["long_overdue"] == 1 and glance(document)["answered"] == 0
     assert "No reply recorded yet." in text(document.find(".//h:section[@id='charts']", NS))
+
+
+def test_an_outcome_read_by_the_machine_is_marked_unconfirmed(run, home):
+    with clock("2025-04-14T09:30:00+01:00"):
+        sent = run("send", "quiet", "--council", "leicester", "--council", "coventry", "--yes")
+        assert sent.exit_code == 0
+    with clock("2025-05-07T12:00:00+01:00"):
+        settings = load_settings(home)
+        for council, unconfirmed in (("leicester", True), ("coventry", False)):
+            with open_request(home, settings, "quiet", council) as located:
+                record_response(
+                    located,
+                    on=date(2025, 5, 7),
+                    outcome="successful",
+                    reference=None,
+                    exemptions=(),
+                    file=None,
+                    home=home,
+                    today=date(2025, 5, 7),
+                    unconfirmed=unconfirmed,
+                )
+        assert run("report", "quiet", "-o", str(home / "r.html")).exit_code == 0
+    document = parse((home / "r.html").read_text(encoding="utf-8"))
+    cells = {
+        tr.get("data-council"): text(tr[2])
+        for tr in document.iterfind(".//h:table[@id='answers']/h:tbody/h:tr", NS)
+    }
+    assert cells == {
+        "coventry": "successful",
+        "leicester": "successful read from the reply, not yet confirmed",
+    }
 
 
 def test_an_unknown_round_writes_nothing(run, home):

@@ -138,6 +138,7 @@ def _table(home: Path, states, rows: list[dict], questions, nations: dict, days:
                 **row,
                 "nation": nations.get(row["council"], ""),
                 "group": data.group_of(state.status),
+                "unconfirmed": state.unconfirmed,
                 "days": days.get(row["council"]),
                 "answers": answers,
                 "link": reply_link(home, output, state.response_file),

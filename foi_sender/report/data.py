@@ -14,8 +14,12 @@ from foi_sender.lifecycle import RequestState
 # The round at a glance. Each figure is a rule on lifecycle's status values (what `status --json`
 # prints), so the report and `status` can never disagree about a request.
 AT_A_GLANCE = (
-    ("sent", "letters delivered to the council", lambda s: s.sent_on is not None),
-    ("acknowledged", "receipt acknowledged, no answer yet", lambda s: s.status == "acknowledged"),
+    ("sent", "letters sent (bounced ones too)", lambda s: s.sent_on is not None),
+    (
+        "acknowledged",
+        "the council said it had the request",
+        lambda s: s.acknowledged_on is not None,
+    ),
     ("answered", "a reply recorded", lambda s: s.response_on is not None),
     ("overdue", "past the 20th working day", lambda s: s.status == "overdue"),
     ("long overdue", "past the 40th working day", lambda s: s.status == "long_overdue"),
@@ -40,7 +44,7 @@ GROUPS = {
     "clarification": ("clarification asked for", "#fee08b"),
     "overdue": ("overdue", "#f4a582"),
     "long_overdue": ("long overdue", "#67001f"),
-    "undelivered": ("not delivered", "#4d4d4d"),
+    "undelivered": ("bounced or not sent", "#4d4d4d"),
     "withdrawn": ("withdrawn", "#ffffff"),
     "broken": ("record to repair (see `status`)", "#000000"),
     "none": ("not in this round", "#f7f7f7"),
@@ -49,7 +53,6 @@ _GROUP_OF = {
     "review_requested": "in_review",
     "review_overdue": "in_review",
     "review_answered": "in_review",
-    "acknowledged": "awaiting",
     "clarification_requested": "clarification",
     "queued": "undelivered",
     "sending": "undelivered",
