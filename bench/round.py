@@ -13,6 +13,9 @@ A real SMTP server (aiosmtpd, in a thread of this process, on 127.0.0.1) receive
     before the SMTP transaction, one after), which is what sending exactly once costs;
 (C) the pre-built floor: smtplib sending foi-sender's very bytes over one connection, building
     nothing: little but the server and the interpreter.
+(before) with --baseline DIR: `foi-sender send` again, run from another copy of the package and
+    its templates (say `git archive main foi_sender templates | tar -x -C DIR`) in the same
+    interpreter and venv, so a change is timed beside what it replaces, under the same load.
 The floors' letters are foi-sender's own, taken from one run of the same round through the outbox
 transport. Every side is a fresh process timed from spawn to exit, so each pays for its interpreter
 and its imports: the user pays for them too. The sides alternate in turn, so a slow moment of the
@@ -93,6 +96,12 @@ smtp.quit()
 """
 
 SEND = "foi-sender send"
+BASELINE = "baseline send (--baseline)"
+# argv: DIR foi-sender-args...: the CLI from the copy of the package in DIR, not the installed one
+RUN_BASELINE = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); sys.argv[0] = 'foi-sender'; "
+    "from foi_sender.cli import main; sys.exit(main())"
+)
 FLOOR_A = "floor A: EmailMessage+smtplib"
 FLOOR_B = "floor B: A + 2 fsynced commits"
 FLOOR_C = "floor C: pre-built bytes"
@@ -186,7 +195,9 @@ def floor_letters(tmp: Path, councils: int, port: int, env: dict) -> tuple[list,
     return fields, raw
 
 
-def measure(tmp: Path, councils: int, runs: int, port: int, env: dict, handler) -> dict:
+def measure(
+    tmp: Path, councils: int, runs: int, port: int, env: dict, handler, baseline: Path | None
+) -> dict:
     """Median seconds of each side for a round of `councils`, and the bytes a letter."""
     fields, raw = floor_letters(tmp, councils, port, env)
     letters, messages = tmp / f"letters-{councils}.pickle", tmp / f"bytes-{councils}.pickle"
@@ -195,19 +206,25 @@ def measure(tmp: Path, councils: int, runs: int, port: int, env: dict, handler) 
     built, pre_built = tmp / "floor_built.py", tmp / "floor_bytes.py"
     built.write_text(FLOOR_BUILT, encoding="utf-8")
     pre_built.write_text(FLOOR_BYTES, encoding="utf-8")
-    times: dict[str, list[float]] = {side: [] for side in (SEND, FLOOR_A, FLOOR_B, FLOOR_C)}
+    sides = (SEND, BASELINE) if baseline else (SEND,)
+    times: dict[str, list[float]] = {side: [] for side in (*sides, FLOOR_A, FLOOR_B, FLOOR_C)}
     sizes: dict[str, int] = {}
     server = ["127.0.0.1", str(port)]
     for run in range(runs + 1):  # run 0 warms every side and is not counted
         home = tmp / f"home-{councils}-{run}"
         write_home(home, councils, smtp_settings(port))
         journal = tmp / f"journal-{councils}-{run}.sqlite"
+        send = ["send", "bench", "--all", "--yes"]
         argvs = {
-            SEND: [FOI, "--home", home, "send", "bench", "--all", "--yes"],
+            SEND: [FOI, "--home", home, *send],
             FLOOR_A: [PYTHON, built, letters, *server],
             FLOOR_B: [PYTHON, built, letters, *server, journal],
             FLOOR_C: [PYTHON, pre_built, messages, *server],
         }
+        if baseline:
+            before = tmp / f"home-{councils}-{run}-baseline"
+            write_home(before, councils, smtp_settings(port))
+            argvs[BASELINE] = [PYTHON, "-c", RUN_BASELINE, baseline, "--home", before, *send]
         order = list(argvs)
         order = order[run % len(order) :] + order[: run % len(order)]
         for side in order:
@@ -242,6 +259,12 @@ def main() -> None:
         help="where the homes and journals go (default: the system's temporary folder); "
         "/dev/shm takes the disk's fsyncs out of the figures",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="a folder holding another copy of the foi_sender package, timed beside this one",
+    )
     args = parser.parse_args()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FOI_SENDER_", "PYTHON"))}
@@ -254,7 +277,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="foi-bench-round-", dir=args.dir) as tmp:
             for councils in args.councils:
-                results[councils] = measure(Path(tmp), councils, args.runs, port, env, handler)
+                results[councils] = measure(
+                    Path(tmp), councils, args.runs, port, env, handler, args.baseline
+                )
     finally:
         controller.stop()
         asyncio.set_event_loop(None)
@@ -272,13 +297,16 @@ def main() -> None:
                 f" and {size:,} bytes a letter)"
             )
         for label, pick in (("medians", 0), ("minimums", 1)):
-            send = sides[SEND][pick]
-            ratio = {floor: send / sides[floor][pick] for floor in (FLOOR_A, FLOOR_B, FLOOR_C)}
-            print(
-                f"  ratios of {label}: send / A {ratio[FLOOR_A]:.2f} (target <= {TARGET_A}),"
-                f" send / B {ratio[FLOOR_B]:.2f} (target <= {TARGET_B}),"
-                f" send / pre-built {ratio[FLOOR_C]:.2f}"
-            )
+            for name, side in (("send", SEND), ("baseline", BASELINE)):
+                if side not in sides:
+                    continue
+                took = sides[side][pick]
+                ratio = {floor: took / sides[floor][pick] for floor in (FLOOR_A, FLOOR_B, FLOOR_C)}
+                print(
+                    f"  ratios of {label}: {name} / A {ratio[FLOOR_A]:.2f} (target <= {TARGET_A}),"
+                    f" {name} / B {ratio[FLOOR_B]:.2f} (target <= {TARGET_B}),"
+                    f" {name} / pre-built {ratio[FLOOR_C]:.2f}"
+                )
     if handler.without_helo:
         print(
             f"\nnote: {handler.without_helo} SMTP sessions sent MAIL without EHLO/HELO first (a"

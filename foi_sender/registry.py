@@ -247,21 +247,22 @@ def _field_problem(key: str, value: str) -> str | None:
             check_email(value, key)
     except InputError as exc:
         return str(exc)
-    checks = {
-        "id": (
-            _SLUG.match,
-            "id must be a GOV.UK-style slug like `leicester` (lower-case letters, digits, . and -)",
-        ),
-        "nation": (lambda v: v in NATIONS, f"nation must be one of {', '.join(NATIONS)}"),
-        "regime": (lambda v: v in REGIMES, f"regime must be one of {', '.join(REGIMES)}"),
-        "gss_code": (_GSS.match, "gss_code must look like E06000016"),
-        "dfe_la_code": (_LA_CODE.match, 'dfe_la_code must be three digits, e.g. "856"'),
-    }
-    if key in checks:
-        valid, message = checks[key]
-        if not valid(value):
-            return f"{message}, not {value!r}"
+    check = _CHECKS.get(key)
+    if check and not check[0](value):
+        return f"{check[1]}, not {value!r}"
     return None
+
+
+_CHECKS = {
+    "id": (
+        _SLUG.match,
+        "id must be a GOV.UK-style slug like `leicester` (lower-case letters, digits, . and -)",
+    ),
+    "nation": (lambda v: v in NATIONS, f"nation must be one of {', '.join(NATIONS)}"),
+    "regime": (lambda v: v in REGIMES, f"regime must be one of {', '.join(REGIMES)}"),
+    "gss_code": (_GSS.match, "gss_code must look like E06000016"),
+    "dfe_la_code": (_LA_CODE.match, 'dfe_la_code must be three digits, e.g. "856"'),
+}
 
 
 def set_email(

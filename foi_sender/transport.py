@@ -13,6 +13,7 @@ import os
 import smtplib
 import socket
 import ssl
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -233,8 +234,7 @@ class SmtpTransport:
         self._client = None
 
     def open(self) -> None:
-        import yagmail
-
+        yagmail = _import_yagmail()
         s = self.settings
         # Only for TLS: loading the system's certificates costs more than sending a letter.
         context = self._tls_context() if s.security != "none" else None
@@ -345,6 +345,31 @@ class SmtpTransport:
     @property
     def connected(self) -> bool:
         return self._client is not None
+
+
+def _import_yagmail():
+    """yagmail, without letting it import keyring unless something here already has.
+
+    yagmail imports keyring on import for its own password prompt, which foi-sender never uses:
+    the password, when the server wants one, is looked up by smtp_password and handed over (and
+    if that looked in the keyring, keyring is imported already and yagmail gets it). keyring and
+    its backends' dependencies take 30 to 40 ms to import, as long as sending a dozen letters.
+    `None` in sys.modules is Python's way to make an import fail; yagmail takes the ImportError
+    as "no keyring", and the entry is removed at once so keyring stays importable."""
+    if "yagmail" in sys.modules or "keyring" in sys.modules:
+        import yagmail
+
+        return yagmail
+    sys.modules["keyring"] = None
+    try:
+        import yagmail
+    except ImportError:  # a yagmail that cannot do without keyring: let it have it
+        del sys.modules["keyring"]
+        import yagmail
+    finally:
+        if sys.modules.get("keyring", False) is None:
+            del sys.modules["keyring"]
+    return yagmail
 
 
 def _reset_transaction(smtp: smtplib.SMTP) -> bool:
