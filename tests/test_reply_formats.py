@@ -4,6 +4,7 @@ Excel workbooks (openpyxl), OpenDocument text, password-protected PDFs, and emai
 from __future__ import annotations
 
 import datetime as dt
+import email
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
@@ -191,3 +192,91 @@ def test_eml_with_a_bomb_attachment_reads_the_body(tmp_path):
     path.write_bytes(bytes(msg))
     got = read_reply(path)
     assert (got.reference, got.outcome) == ("5521", "not_held")
+
+
+def _python_docx_text(data: bytes) -> str:
+    """What the reader gave when it was built on python-docx's object model (its own code)."""
+    import io
+
+    import docx
+    from docx.table import Table
+
+    document = docx.Document(io.BytesIO(data))
+    parts: list[str] = []
+
+    def emit(blocks) -> None:
+        for block in blocks:
+            if not isinstance(block, Table):
+                parts.append(block.text)
+                continue
+            for row in block.rows:
+                cells, seen = [], set()
+                for cell in row.cells:
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        cells.append(" ".join(cell.text.split()))
+                if any(cells):
+                    parts.append(" | ".join(cells))
+
+    for section in document.sections:
+        if not section.header.is_linked_to_previous:
+            emit(section.header.iter_inner_content())
+    emit(document.iter_inner_content())
+    for section in document.sections:
+        if not section.footer.is_linked_to_previous:
+            emit(section.footer.iter_inner_content())
+    return "\n".join(parts)
+
+
+def _awkward_docx(path: Path) -> Path:
+    """Letterhead and footer, merged cells both ways, a hyperlink, tabs and breaks, two sections."""
+    import docx
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_BREAK
+    from docx.oxml import OxmlElement
+
+    document = docx.Document()
+    document.sections[0].header.paragraphs[0].text = "Our ref: FOI/25/0613\tDate: 2 June 2025"
+    document.sections[0].footer.paragraphs[0].text = "Information Governance, Civic Centre"
+    paragraph = document.add_paragraph("Dear Ms Jones,")
+    paragraph.add_run().add_break()
+    paragraph.add_run("Re: Freedom of Information request")
+    paragraph.add_run().add_break(WD_BREAK.PAGE)
+    link = OxmlElement("w:hyperlink")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = " see our publication scheme"
+    run.append(text)
+    link.append(run)
+    paragraph._p.append(link)
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"Q{r + 1} part {c + 1}"
+    table.cell(0, 0).merge(table.cell(0, 1))
+    table.cell(1, 2).merge(table.cell(2, 2))
+    table.cell(2, 0).add_paragraph("second   paragraph")
+    document.add_section(WD_SECTION.NEW_PAGE)
+    document.sections[1].header.is_linked_to_previous = False
+    document.sections[1].header.paragraphs[0].text = "Annex A"
+    document.add_paragraph("1. Yes.\t2. No.")
+    document.save(path)
+    return path
+
+
+def test_docx_text_is_what_python_docx_gave(tmp_path):
+    from foi_sender.replies.formats import docx_text
+
+    fixtures = Path(__file__).parent / "fixtures"
+    documents = [fixtures / "replies" / "stoke-table.docx", _awkward_docx(tmp_path / "a.docx")]
+    kent = email.message_from_bytes((fixtures / "inbox" / "kent-tagged-response.eml").read_bytes())
+    for part in kent.walk():
+        if (part.get_filename() or "").endswith(".docx"):
+            documents.append(tmp_path / "kent.docx")
+            documents[-1].write_bytes(part.get_payload(decode=True))
+    assert len(documents) == 3
+    for document in documents:
+        data = document.read_bytes()
+        expected = _python_docx_text(data)
+        assert "|" in expected or document.name == "kent.docx"
+        assert docx_text(document, data) == expected, document.name

@@ -7,7 +7,6 @@ hostile file is refused with one ReplyError line before it can take minutes or g
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -57,52 +56,21 @@ def pdf_text(path: Path | str, data: bytes) -> str:
 
 
 def docx_text(path: Path | str, data: bytes) -> str:
+    import zipfile
+
+    from .word import docx_lines
+
     check_zip(path, data, "Word (.docx) document")
-    import docx
-    from docx.table import Table
-
-    budget = TextBudget(path)
     try:
-        document = docx.Document(io.BytesIO(data))
-        parts: list[str] = []
-
-        def emit(blocks: Iterable) -> None:
-            for block in blocks:
-                if isinstance(block, Table):
-                    parts.extend(budget.take(row) for row in _docx_rows(block))
-                else:
-                    parts.append(budget.take(block.text))
-
-        for section in document.sections:  # letterheads carry the date and reference
-            if not section.header.is_linked_to_previous:
-                emit(section.header.iter_inner_content())
-        emit(document.iter_inner_content())
-        for section in document.sections:
-            if not section.footer.is_linked_to_previous:
-                emit(section.footer.iter_inner_content())
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            text = "\n".join(docx_lines(archive, TextBudget(path).take))
     except ReplyError:
         raise
     except Exception as exc:
         raise ReplyError(f"{path}: not a readable Word (.docx) document ({short(exc)})") from None
-    text = "\n".join(parts)
     if not text.strip():
         raise ReplyError(f"{path}: the document has no text")
     return text
-
-
-def _docx_rows(table) -> list[str]:
-    """Each row as `cell | cell | cell` (merged cells once), the shape flattened tables have."""
-    rows = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(" ".join(cell.text.split()))
-        if any(cells):
-            rows.append(" | ".join(cells))
-    return rows
 
 
 def xlsx_text(path: Path | str, data: bytes) -> str:
