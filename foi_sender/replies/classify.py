@@ -72,7 +72,7 @@ _SUCCESS = re.compile(
 )
 _BOILERPLATE = re.compile(
     r"re-?[ ]?use|dissatisfied|unhappy|not[ ]+(?:happy|satisfied)|internal[ ]+review"
-    r"|\breview\b|information[ ]+commissioner|\bICO\b|complain|appeal|copyright|licen[cs]e"
+    r"|\breview\b|information[ ]+commissioner|\bico\b|complain|appeal|copyright|licen[cs]e"
     r"|disclosure[ ]+log|publication[ ]+scheme|yours[ ]+(?:sincerely|faithfully)|regards",
     re.I,
 )
@@ -89,28 +89,51 @@ def _sentences(text: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=32)
-def _split(text: str) -> tuple[tuple[str, ...], str]:
-    """The sentences, and them one a line. Cached: each of the letter's patterns looks for its
-    evidence in the same sentences."""
+def _split(text: str) -> tuple[tuple[str, ...], str, tuple[tuple[str, ...], str] | None]:
+    """The sentences, them one a line, and (for ASCII text) both lowercased for `_folded`.
+    Cached: each of the letter's patterns looks for its evidence in the same sentences."""
     text = _HEADING_LINE.sub(lambda m: m.group(0) + "\n", text)
     sentences = tuple(" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip())
-    return sentences, "\n".join(sentences)
+    lines = "\n".join(sentences)
+    lowered = (tuple(s.lower() for s in sentences), lines.lower()) if lines.isascii() else None
+    return sentences, lines, lowered
+
+
+@functools.cache
+def _folded(pattern: re.Pattern) -> re.Pattern | None:
+    """`pattern` without re.I, to search lowercased ASCII text: the same matches at the same
+    places (on ASCII, re.I only pairs A-Z with a-z), in about half the time, as re tries both
+    cases at every position. Only for a pattern written all in lowercase."""
+    if not pattern.flags & re.I or pattern.pattern != pattern.pattern.lower():
+        return None
+    return re.compile(pattern.pattern, pattern.flags & ~re.I)
 
 
 def plain_prose(text: str) -> str:
     """The letter's own sentences, without the review/complaint/re-use boilerplate."""
-    return "\n\n".join(s for s in _sentences(text) if not _BOILERPLATE.search(s))
+    sentences, _, lowered = _split(text)
+    if lowered is None:
+        return "\n\n".join(s for s in sentences if not _BOILERPLATE.search(s))
+    boilerplate = _folded(_BOILERPLATE)
+    kept = zip(sentences, lowered[0], strict=True)
+    return "\n\n".join(s for s, low in kept if not boilerplate.search(low))
 
 
 def _evidence(text: str, pattern: re.Pattern) -> str | None:
     """The clause in `text` where `pattern` first matches, as written (whitespace collapsed)."""
-    sentences, lines = _split(text)
+    sentences, lines, lowered = _split(text)
+    search, folded = pattern, _folded(pattern)
+    if lowered is not None and folded is not None:
+        # Lowercasing ASCII keeps every offset, so the match is cut from the sentence as written.
+        search, lines, in_sentences = folded, lowered[1], lowered[0]
+    else:
+        in_sentences = sentences
     # The patterns never match across a line end nor anchor to one, so a sentence that matches
     # is a line that matches: most letters say most things nowhere, and are passed over at once.
-    if not pattern.search(lines):
+    if not search.search(lines):
         return None
-    for sentence in sentences:
-        for m in pattern.finditer(sentence):
+    for sentence, where in zip(sentences, in_sentences, strict=True):
+        for m in search.finditer(where):
             if pattern is _SUGGESTED and _REDIRECT_BUT_NOT.search(sentence[m.end() : m.end() + 60]):
                 continue
             if len(sentence) <= 160:
