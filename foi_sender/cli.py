@@ -1270,7 +1270,13 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
 @cli.command()
 @click.argument("round_name", metavar="ROUND")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="xlsx: an Excel workbook (needs -o FILE, or -o - for a pipe), with a sheet defining "
+    "every column.",
 )
 @click.option(
     "-o",
@@ -1284,7 +1290,12 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     status, text, exemptions and typed fields (from the template's question schema)."""
     from foi_sender.config import config_path
     from foi_sender.dataset import dataset_table, render_dataset, write_dataset
+    from foi_sender.errors import InputError
 
+    if fmt == "xlsx" and output is None:
+        raise InputError(
+            "--format xlsx writes a workbook file: give -o FILE.xlsx (or -o - to pipe it)"
+        )
     settings = app.settings if config_path(app.home).exists() else None
     table, rows = dataset_table(app.home, settings, round_name)
     for row in rows:
@@ -1294,12 +1305,44 @@ def export(app: AppContext, round_name, fmt, output) -> None:
                 f"(`foi-sender status {round_name}` names the bad event)",
                 err=True,
             )
+    if fmt == "xlsx":
+        from foi_sender.spreadsheet import write_xlsx
+
+        write_xlsx(output, table, rows)
+        where = "standard output" if str(output) == "-" else output
+        click.echo(f"Wrote {len(rows)} rows to {where}.", err=True)
+        return
     text = render_dataset(rows, fmt, [c.name for c in table])
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
     write_dataset(output, text)
     click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=OUTPUT_PATH,
+    help="The .html file to write (replaced atomically); - for standard output.",
+)
+@pass_app
+def report(app: AppContext, round_name, output) -> None:
+    """The round as one self-contained HTML page: counts, a UK map, charts and the answers."""
+    from foi_sender.config import config_path
+    from foi_sender.report import write_report
+
+    settings = app.settings if config_path(app.home).exists() else None
+    written = write_report(app.home, settings, round_name, output)
+    to_stdout = str(output) == "-"
+    click.echo(
+        f"Wrote {'standard output' if to_stdout else written.path}: {written.requests} requests, "
+        f"{written.answered} answered. Open it in any web browser; it needs no network.",
+        err=to_stdout,
+    )
 
 
 @cli.group()
