@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import foi_sender.discovery.store as store
 from foi_sender import __version__, config
-from foi_sender.discovery import store
 from foi_sender.discovery.store import Candidate
 from foi_sender.errors import InputError, LedgerError
 from foi_sender.ledger import ledger_path, open_ledger, read_ledger

@@ -18,10 +18,11 @@ from datetime import date
 from email import policy
 from pathlib import Path
 
+import foi_sender.inbox.journal as journal
+import foi_sender.inbox.store as store
 from foi_sender import deadlines
 from foi_sender.config import now
 from foi_sender.errors import InputError
-from foi_sender.inbox import journal, store
 from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Match, build_index
 from foi_sender.inbox.record import Context, Outcome, decide
