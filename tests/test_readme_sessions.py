@@ -3,7 +3,7 @@ installed `foi-sender` really prints, so the docs cannot drift from the program.
 
 The convention (README.md, Development): a block is replayed when the line before its fence is
 
-    <!-- session: LABEL [setup=web|imap] [home=SHOWN] [files=PATH,PATH] -->
+    <!-- session: LABEL [setup=sent|web|imap] [home=SHOWN] [files=PATH,PATH] [varies=REGEX] -->
 
 - `$ foi-sender ARGS` runs the console script (a trailing `\\` continues the line), in a fresh
   home (FOI_SENDER_HOME) with the working folder as cwd; `$ export NAME=VALUE` sets a variable for
@@ -12,18 +12,18 @@ The convention (README.md, Development): a block is replayed when the line befor
   shows them); trailing blank lines do not count. A line `...` stands for any run of lines. A
   progress bar is written as a terminal shows it last; replayed without a terminal, click prints
   only its label, so the label is compared, not the bar.
-- `home=SHOWN`: how the block writes the home's path; the real path is replaced by it. It is the
-  only thing normalised.
+- `home=SHOWN`: how the block writes the home's path; the real path is replaced by it. Nothing
+  else is normalised but what `varies=` names.
 - `varies=REGEX`: what differs from run to run (a token made from a random Message-ID); its
   matches on both sides become `<varies>`. Use it sparingly.
 - `files=`: repository files copied into the working folder, so commands can name them bare.
 - A line `QUESTION? [y/N]: ANSWER` is a prompt and what was typed at it: that command runs on a
   pseudo-terminal, and ANSWER is typed once the prompt shows.
 - `setup=sent`: a home (`init`) that sent the round `spring-2025` on 14 April 2025, as the demo
-  does. `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY, and a
-  home with their registry. `setup=imap`: a pymap server on 127.0.0.1 holding the inbox corpus
-  (tests/fixtures/inbox), and a home that sent the round `spring` to its councils on 14 April 2025
-  (as scripts/inbox_session.py does).
+  does. `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY,
+  and a home with their registry. `setup=imap`: a pymap server on 127.0.0.1 holding the inbox
+  corpus (tests/fixtures/inbox), and a home that sent the round `spring` to its councils on
+  14 April 2025 (as scripts/inbox_session.py does).
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from foi_sender.config import write_initial_config
 from imap_server import running_imap_server
 from test_inbox import ROUND_MAIL, Home, write_home
+
+from foi_sender.config import write_initial_config
 from tests.web.proxy import ProxyServer, Web
 from tests.web.sites import all_sites, registry_yaml
 
