@@ -282,3 +282,32 @@ def test_readme_session_replays(session: Session, tmp_path: Path):
                 diff = difflib.unified_diff(expected, actual, "README", "foi-sender", lineterm="")
                 failures.append(f"$ foi-sender {shlex.join(step.argv)}\n" + "\n".join(diff))
     assert not failures, f"README.md:{session.line} drifted:\n\n" + "\n\n".join(failures)
+
+
+def makefile_demo() -> list[tuple[str | None, list[str]]]:
+    """(the clock pin, the arguments) of each foi-sender command `make demo` runs."""
+    text = (REPO / "Makefile").read_text(encoding="utf-8").replace("\\\n\t", "")
+    values = dict(re.findall(r"^(\w+) := (.*)$", text, re.M))
+    recipe = text.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    commands = []
+    for line in recipe.splitlines():
+        pin, found, args = line.strip().partition("$(FOI) ")
+        if not found:
+            continue
+        # The README names the demo's files bare, as if run where they are.
+        args = re.sub(r"\$\((?:REPLIES|DEMO_HOME)\)/", "", args)
+        clock = values[pin.strip()[2:-1]].partition("=")[2] if pin.strip() else None
+        commands.append((clock, shlex.split(args)))
+    return commands
+
+
+def test_the_demo_session_is_make_demo():
+    """The README's first session runs what `make demo` runs, with the same clock."""
+    [demo] = [s for s in SESSIONS if s.label == "demo"]
+    clock, commands = None, []
+    for step in demo.steps:
+        if step.export:
+            clock = step.export[1]
+        else:
+            commands.append((clock, step.argv))
+    assert commands == makefile_demo()
