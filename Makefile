@@ -30,10 +30,13 @@ demo: $(STAMP)
 	$(REPLIED_AT) $(FOI) status spring-2025
 	$(REPLIED_AT) $(FOI) calendar export spring-2025 -o $(DEMO_HOME)/deadlines.ics
 	$(REPLIED_AT) $(FOI) export spring-2025 -o $(DEMO_HOME)/answers.csv
+	$(REPLIED_AT) $(FOI) export spring-2025 --format xlsx -o $(DEMO_HOME)/answers.xlsx
+	$(REPLIED_AT) $(FOI) report spring-2025 -o $(DEMO_HOME)/report.html
 	$(REPLIED_AT) $(FOI) review spring-2025 leicester --grounds "The names and contact details of \
 	the managers who place children are not the personal data of junior staff: they are officers \
 	acting in a public role, and providers need them to offer placements. Please release question 1."
 	@echo "Outbox: $(DEMO_HOME)/outbox/new (open it in any mail client); calendar: $(DEMO_HOME)/deadlines.ics"
+	@echo "Report: $(DEMO_HOME)/report.html (any web browser); answers: $(DEMO_HOME)/answers.xlsx (any spreadsheet)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -534,6 +534,11 @@ def describe_answer(answer: dict) -> str:
     "--retry-uncertain", is_flag=True, help="Send again letters whose delivery is unknown."
 )
 @click.option("--retry-failed", is_flag=True, help="Send again letters the server refused.")
+@click.option(
+    "--retry-bounced",
+    is_flag=True,
+    help="Send bounced letters again, to the council's new address (set it first).",
+)
 @pass_app
 def send(
     app: AppContext,
@@ -547,6 +552,7 @@ def send(
     rate,
     retry_uncertain,
     retry_failed,
+    retry_bounced,
 ) -> None:
     """Send ROUND: the first run creates it; a re-run resumes, never sending a letter twice."""
     from foi_sender import rounds
@@ -555,6 +561,11 @@ def send(
 
     if council_ids and all_councils:
         raise InputError("give --council ID ... or --all, not both")
+    if retry_bounced:
+        if all_councils or template_name or retry_uncertain or retry_failed or rate is not None:
+            raise InputError("--retry-bounced goes alone (with --council ID ... to choose)")
+        _resend_bounced(app, round_name, council_ids, transport, dry_run, yes)
+        return
     settings = app.settings
     with rounds.send_lock(app.home):
         ledger = open_ledger(app.home) if not dry_run or ledger_path(app.home).exists() else None
@@ -666,9 +677,43 @@ def _show_bounced(ledger, round_name: str) -> None:
 
     for council_id, address in bounced_in_round(ledger, round_name) if ledger else ():
         click.echo(
-            f"  {council_id}: the letter to {address} bounced; find a new address "
-            f"(`foi-sender councils discover {council_id}`)"
+            f"  {council_id}: the letter to {address} bounced; "
+            + _bounce_fix(round_name, council_id)
         )
+
+
+def _bounce_fix(round_name: str, council_id: str) -> str:
+    return (
+        f"record a new address (`foi-sender councils discover {council_id}`, or `councils "
+        f"set-email {council_id} ADDRESS --source TEXT --force`), then `foi-sender send "
+        f"{round_name} --retry-bounced`"
+    )
+
+
+def _resend_bounced(app: AppContext, round_name, council_ids, transport, dry_run, yes) -> None:
+    """`send --retry-bounced`: the bounced request letters again, to the councils' new addresses."""
+    from foi_sender.errors import IncompleteRound
+    from foi_sender.followups import prepare_resend
+
+    prepared = prepare_resend(app.home, app.settings, round_name, tuple(council_ids))
+    for skipped in prepared.skipped:
+        click.echo(f"Skipped: {skipped}", err=True)
+    if not prepared.followups:
+        if prepared.skipped:
+            raise IncompleteRound(
+                f"no bounced letter could be sent again ({len(prepared.skipped)} skipped)"
+            )
+        click.echo(f"No bounced letter in round {round_name}.")
+        return
+    rows = [
+        (f.state.request.council_id, (f.state.bounce or {}).get("recipient") or "", f.letter.to)
+        for f in prepared.followups
+    ]
+    click.echo(format_table(("COUNCIL", "BOUNCED AT", "SEND TO"), rows))
+    if dry_run:
+        click.echo("Dry run: nothing sent, nothing recorded.")
+        return
+    _confirm_and_send(app, prepared, True, yes, transport)
 
 
 def _id_list(ids: list[str], shown: int = 12) -> str:
@@ -795,8 +840,8 @@ def _status_notes(states, one_round: bool) -> list[str]:
             why = s.bounce.get("diagnostic") or s.bounce.get("status_code") or "no reason given"
             notes.append(
                 f"{name}: the letter to {s.bounce.get('recipient') or s.letter.to_address} bounced "
-                f"({why if len(why) <= 70 else why[:69] + '…'}); find a new address: "
-                f"`foi-sender councils discover {s.request.council_id}`"
+                f"({why if len(why) <= 70 else why[:69] + '…'}); "
+                + _bounce_fix(s.request.round_name, s.request.council_id)
             )
         elif s.council_due_differs and not s.answered:
             notes.append(
@@ -1225,7 +1270,13 @@ def complain(app: AppContext, round_name, council_id, force) -> None:
 @cli.command()
 @click.argument("round_name", metavar="ROUND")
 @click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help="xlsx: an Excel workbook (needs -o FILE, or -o - for a pipe), with a sheet defining "
+    "every column.",
 )
 @click.option(
     "-o",
@@ -1239,7 +1290,12 @@ def export(app: AppContext, round_name, fmt, output) -> None:
     status, text, exemptions and typed fields (from the template's question schema)."""
     from foi_sender.config import config_path
     from foi_sender.dataset import dataset_table, render_dataset, write_dataset
+    from foi_sender.errors import InputError
 
+    if fmt == "xlsx" and output is None:
+        raise InputError(
+            "--format xlsx writes a workbook file: give -o FILE.xlsx (or -o - to pipe it)"
+        )
     settings = app.settings if config_path(app.home).exists() else None
     table, rows = dataset_table(app.home, settings, round_name)
     for row in rows:
@@ -1249,12 +1305,44 @@ def export(app: AppContext, round_name, fmt, output) -> None:
                 f"(`foi-sender status {round_name}` names the bad event)",
                 err=True,
             )
+    if fmt == "xlsx":
+        from foi_sender.spreadsheet import write_xlsx
+
+        write_xlsx(output, table, rows)
+        where = "standard output" if str(output) == "-" else output
+        click.echo(f"Wrote {len(rows)} rows to {where}.", err=True)
+        return
     text = render_dataset(rows, fmt, [c.name for c in table])
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
     write_dataset(output, text)
     click.echo(f"Wrote {len(rows)} rows to {output}.", err=True)
+
+
+@cli.command()
+@click.argument("round_name", metavar="ROUND")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=OUTPUT_PATH,
+    help="The .html file to write (replaced atomically); - for standard output.",
+)
+@pass_app
+def report(app: AppContext, round_name, output) -> None:
+    """The round as one self-contained HTML page: counts, a UK map, charts and the answers."""
+    from foi_sender.config import config_path
+    from foi_sender.report import write_report
+
+    settings = app.settings if config_path(app.home).exists() else None
+    written = write_report(app.home, settings, round_name, output)
+    to_stdout = str(output) == "-"
+    click.echo(
+        f"Wrote {'standard output' if to_stdout else written.path}: {written.requests} requests, "
+        f"{written.answered} answered. Open it in any web browser; it needs no network.",
+        err=to_stdout,
+    )
 
 
 @cli.group()

@@ -460,6 +460,28 @@ def write_then_rename(tmp: Path, target: Path, data: bytes, mode: int) -> None:
         raise
 
 
+def write_new_files(files: list[tuple[Path, bytes]], mode: int) -> None:
+    """`write_then_rename` for many new files in folders of our own, side by side: each file is
+    still synced before its rename, but the filesystem commits concurrent syncs together, so a
+    batch costs about what one file does. InputError naming the first file that failed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def write(item: tuple[Path, bytes]) -> None:
+        target, data = item
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            tmp.unlink(missing_ok=True)  # left by a process that died with our pid
+            write_then_rename(tmp, target, data, mode)
+        except OSError as exc:
+            raise InputError(f"cannot write {target}: {_os_reason(exc)}") from exc
+
+    if not files:
+        return
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for _ in pool.map(write, files):
+            pass
+
+
 STDOUT = "-"
 
 

@@ -17,6 +17,7 @@ from foi_sender.ledger import Ledger, open_ledger, read_ledger
 from foi_sender.letters import Letter, RoundView, render
 from foi_sender.lifecycle import (
     OVERDUE_CHASER,
+    RESEND,
     REVIEW,
     REVIEW_CHASER,
     RequestState,
@@ -259,6 +260,85 @@ def prepare_chase(home: Path, settings: Settings, round_name: str) -> Prepared:
     return prepared
 
 
+def prepare_resend(
+    home: Path, settings: Settings, round_name: str, council_ids: tuple[str, ...] = ()
+) -> Prepared:
+    """The request letter again, as it was, for every bounced request of ROUND (or the councils
+    named) whose council has a new address since: a fresh Message-ID, threaded to the first.
+
+    A named council still at the address that bounced is refused, naming the fix; among all the
+    round's bounced ones it is listed in `skipped` and the others go."""
+    ledger = read_ledger(home)
+    try:
+        found = ledger.require_round(round_name)
+        today = deadlines.today()
+        requests = ledger.requests(found.id)
+        known = {r.council_id for r in requests}
+        for council_id in council_ids:
+            if council_id not in known:
+                raise InputError(f"round {round_name!r} has no request to {council_id!r}")
+        chosen = [r for r in requests if not council_ids or r.council_id in council_ids]
+        states = [request_state(ledger, r, today, settings.extra_holidays) for r in chosen]
+        resends = {s.request.id: ledger.messages(s.request.id, RESEND) for s in states}
+    finally:
+        ledger.close()
+    councils = {c.id: c for c in load_registry(home).councils}
+    prepared = Prepared(round_name)
+    for state in states:
+        council_id = state.request.council_id
+        if state.status != "bounced":
+            if council_ids:
+                raise InputError(f"{council_id}: the letter has not bounced ({state.status})")
+            continue
+        why = _cannot_resend(state, councils.get(council_id), resends[state.request.id])
+        if why:
+            if council_ids:
+                raise InputError(f"{council_id}: {why}")
+            prepared.skipped.append(f"{council_id}: {why}")
+            continue
+        letter = Letter(
+            RESEND,
+            council_id,
+            councils[council_id].foi_email,
+            state.request.council_name,
+            state.letter.subject,
+            state.letter.body,
+        )
+        prepared.followups.append(
+            Followup(
+                state,
+                RESEND,
+                letter,
+                (state.letter.message_id,),
+                seen=tuple(m.id for m in resends[state.request.id]),
+            )
+        )
+    return prepared
+
+
+def _cannot_resend(state: RequestState, council, resends) -> str | None:
+    bounced_at = (state.bounce.get("recipient") or "").lower()
+    if resends and resends[-1].status in ("queued", "sending", "uncertain"):
+        return (
+            f"the letter sent again to {resends[-1].to_address} is {resends[-1].status} (it may "
+            f"have gone): `foi-sender send {state.request.round_name}` settles it first"
+        )
+    if council is None or not council.foi_email:
+        return (
+            "no FOI address in councils.yaml; find one with `foi-sender councils discover "
+            f"{state.request.council_id}`"
+        )
+    sent = [m for m in resends if m.status == "sent"]
+    in_force = sent[-1].to_address if sent else state.letter.to_address
+    if council.foi_email.lower() in (bounced_at, in_force.lower()):
+        return (
+            f"its address is still {council.foi_email}, where the letter bounced; record a new "
+            f"one first: `foi-sender councils set-email {state.request.council_id} ADDRESS "
+            f"--source TEXT --force` (or `councils discover` and `councils accept`)"
+        )
+    return None
+
+
 def _chasers(ledger: Ledger, states: list[RequestState], today: date) -> dict[int, str]:
     """Why a request gets no new chaser: one created today (whatever became of it), or one an
     interrupted run left queued, which `send` will deliver (never two in a day, nor two at once)."""
@@ -396,6 +476,10 @@ def _no_longer_due(
         state = request_state(ledger, request, today, settings.extra_holidays)
         if state.status not in CHASEABLE:
             return f"no longer overdue ({state.status})"
+    if followup.kind == RESEND:
+        state = request_state(ledger, request, today, settings.extra_holidays)
+        if state.status != "bounced":
+            return f"no longer bounced ({state.status})"
     return None
 
 

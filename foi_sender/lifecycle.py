@@ -35,7 +35,8 @@ REVIEW, REVIEW_CHASER, OVERDUE_CHASER, REQUEST = (
     "overdue_chaser",
     "request",
 )
-FOLLOW_UPS = (REVIEW, REVIEW_CHASER, OVERDUE_CHASER)
+RESEND = "request_resend"  # the request again, to a new address, after it bounced
+FOLLOW_UPS = (REVIEW, REVIEW_CHASER, OVERDUE_CHASER, RESEND)
 BROKEN = "broken"  # the status of a request one of whose events is bad (see `broken`)
 UNDO = "undo"  # an event that voids an earlier one (`foi-sender undo`)
 MAX_EXTENSION_DAYS = 260  # a year of working days: beyond it a number is a typing slip
@@ -76,6 +77,8 @@ class RequestState:
     council_due: date | None = None  # the date the council's acknowledgement promised, if any
     bounced_on: date | None = None
     bounce: dict | None = None  # status code, diagnostic and the address that failed
+    bounces: tuple[dict, ...] = ()  # every bounce, the first letter's and its resends', in order
+    resent_on: date | None = None  # the request sent again after a bounce: the clock starts here
     clarification_requested_on: date | None = None
     # Question number -> {status, text, exemptions, redirected_to, fields, evidence} as read from
     # the reply (see replies/answers.py); empty for replies recorded before it was kept.
@@ -125,6 +128,8 @@ class RequestState:
             "council_due": iso(self.council_due),
             "bounced_on": iso(self.bounced_on),
             "bounce": self.bounce,
+            "bounces": list(self.bounces),
+            "resent_on": iso(self.resent_on),
             "clarification_requested_on": iso(self.clarification_requested_on),
         }
 
@@ -201,19 +206,24 @@ def derive_or_raise(
         return RequestState(request, letter, letter.status, events=events)
     regime = deadlines.Regime(request.regime)
     calendar = deadlines.calendar_for(regime, extra_holidays)
-    sent_on = deadlines.london_date(letter.sent_at)
+    first_sent = deadlines.london_date(letter.sent_at)
+    letters = [letter, *(m for m in messages if m.kind == RESEND and m.status == "sent")]
+    # A letter sent again after a bounce is the one the council first received: its day starts
+    # the clock (FOIA s.10(1): the day of receipt).
+    sent_on = deadlines.london_date(letters[-1].sent_at)
     clock = {"start": sent_on, "due": deadlines.reply_due(sent_on, regime, extra_holidays)}
-    facts: dict = {}
+    facts: dict = {"bounces": []}
     culprit = None  # the last event that moved a date: blamed when the dates cannot be computed
     for event in live_events(events):
         try:
-            if _apply(event, sent_on, regime, extra_holidays, clock, facts):
+            if _apply(event, first_sent, regime, extra_holidays, clock, facts):
                 culprit = event
         except _EVENT_FAILURES as exc:
             raise BrokenRecord(event.id, event.kind, _reason(exc)) from exc
+    _settle_bounces(facts, letters)
     try:
         return _state_from(
-            request, letter, messages, events, today, extra_holidays, calendar, clock, facts
+            request, letters, messages, events, today, extra_holidays, calendar, clock, facts
         )
     except _EVENT_FAILURES as exc:
         if culprit is None:
@@ -302,10 +312,31 @@ def _inbox_fact(facts: dict, event: EventRow) -> None:
         if event.data.get("council_due"):
             facts["council_due"] = date.fromisoformat(event.data["council_due"])
     elif event.kind == "bounce":
-        facts["bounced_on"] = event.on_date
-        facts["bounce"] = {k: event.data.get(k) for k in ("status_code", "diagnostic", "recipient")}
+        bounce = {k: event.data.get(k) for k in ("status_code", "diagnostic", "recipient")}
+        facts["bounces"].append((event, bounce))
     else:
         facts["clarification_requested_on"] = event.on_date
+
+
+def _settle_bounces(facts: dict, letters: list[MessageRow]) -> None:
+    """The request is bounced when the letter in force (the last one sent) came back. A bounce
+    is the letter's that was the latest when it was recorded, unless it names the address of an
+    earlier one (a late report about the first letter does not stop its resend's clock)."""
+    found = facts.pop("bounces")
+    facts["bounces"] = tuple({"on": e.on_date.isoformat(), **b} for e, b in found)
+    if len(letters) > 1:
+        facts["resent_on"] = deadlines.london_date(letters[-1].sent_at)
+    for event, bounce in found:
+        if _bounced_letter(event, bounce, letters) is letters[-1]:
+            facts["bounced_on"], facts["bounce"] = event.on_date, bounce
+
+
+def _bounced_letter(event: EventRow, bounce: dict, letters: list[MessageRow]) -> MessageRow:
+    before = [m for m in letters if event.recorded_at is None or m.created_at <= event.recorded_at]
+    before = before or letters[:1]
+    recipient = (bounce.get("recipient") or "").lower()
+    named = [m for m in before if m.to_address.lower() == recipient]
+    return named[-1] if named else before[-1]
 
 
 def extension_problem(due: date, sent_on: date, days, to: date | None) -> str | None:
@@ -328,9 +359,10 @@ def extension_problem(due: date, sent_on: date, days, to: date | None) -> str | 
     return None
 
 
-def _state_from(request, letter, messages, events, today, extra, calendar, clock, facts):
+def _state_from(request, letters, messages, events, today, extra, calendar, clock, facts):
     regime = deadlines.Regime(request.regime)
-    sent_on = deadlines.london_date(letter.sent_at)
+    letter = letters[0]
+    sent_on = deadlines.london_date(letters[-1].sent_at)  # the letter in force: a resend's day
     due = clock["due"]
     long_overdue_on = calendar.add(clock["start"], 40)
     sent_reviews = [m for m in messages if m.kind == REVIEW and m.status == "sent"]
@@ -833,35 +865,72 @@ def respond_from_file(
                 # as a response it would replace the council's first answer.
                 review = True
                 matched_on += " to the internal review letter (recorded as the review's answer)"
-        chosen_on = on or facts.date
-        chosen_outcome = outcome or facts.outcome
-        if chosen_on is None:
-            raise InputError(f"{file}: the reply carries no date; give --on DATE")
-        if chosen_outcome is None:
-            raise InputError(f"{file}: cannot tell the outcome; give --outcome")
-        chosen_ref = reference or facts.reference
-        chosen_exemptions = exemptions or tuple(facts.exemptions)
-        recorded = record_response(
+        return respond_located(
             located,
-            on=chosen_on,
-            outcome=chosen_outcome,
-            reference=chosen_ref,
-            exemptions=chosen_exemptions,
-            file=file,
+            file,
+            facts,
             home=home,
             today=today,
+            on=on,
+            outcome=outcome,
+            reference=reference,
+            exemptions=exemptions,
             review=review,
-            answers=facts.answers,
-            numbers=facts.numbers,
-            questions={n: a.as_json() for n, a in facts.questions.items()},
             replace_earlier=replace_earlier,
-            reply_text=facts.text,
-            unconfirmed=outcome is None,
             source=source,
             registry=registry,
+            matched_on=matched_on,
         )
     finally:
         ledger.close()
+
+
+def respond_located(
+    located: Located,
+    file: Path,
+    facts,
+    *,
+    home: Path,
+    today: date,
+    on: date | None,
+    outcome: str | None,
+    reference: str | None,
+    exemptions: tuple[str, ...],
+    review: bool = False,
+    replace_earlier: bool = False,
+    source: str | None = None,
+    registry=None,
+    matched_on: str | None = None,
+) -> RecordedReply:
+    """Record a reply already read (`facts`) for the request found: what the user gave, else
+    what the reply says. The inbox calls this with its own ledger and the request it matched."""
+    chosen_on = on or facts.date
+    chosen_outcome = outcome or facts.outcome
+    if chosen_on is None:
+        raise InputError(f"{file}: the reply carries no date; give --on DATE")
+    if chosen_outcome is None:
+        raise InputError(f"{file}: cannot tell the outcome; give --outcome")
+    chosen_ref = reference or facts.reference
+    chosen_exemptions = exemptions or tuple(facts.exemptions)
+    recorded = record_response(
+        located,
+        on=chosen_on,
+        outcome=chosen_outcome,
+        reference=chosen_ref,
+        exemptions=chosen_exemptions,
+        file=file,
+        home=home,
+        today=today,
+        review=review,
+        answers=facts.answers,
+        numbers=facts.numbers,
+        questions={n: a.as_json() for n, a in facts.questions.items()},
+        replace_earlier=replace_earlier,
+        reply_text=facts.text,
+        unconfirmed=outcome is None,
+        source=source,
+        registry=registry,
+    )
     return RecordedReply(
         located.state.request.council_id,
         matched_on,

@@ -389,7 +389,7 @@ def test_killed_between_record_and_journal_nothing_doubled_or_lost(imap_home):
     names = list(ROUND_MAIL)
     imap_home.server.append("INBOX", *(imap_home.mail(n) for n in names))
     # After the 3rd response is committed by lifecycle, before the inbox journal settles it.
-    report = killed_then_rerun(imap_home, "foi_sender.inbox.record:respond_from_file:3:after")
+    report = killed_then_rerun(imap_home, "foi_sender.inbox.record:respond_located:3:after")
     recovered = [m for m in report["messages"] if m["rule"] == "recorded earlier"]
     # The batch's 4 bounces, the acknowledgement and the clarification, and 3 responses.
     assert len(recovered) == 9
@@ -429,6 +429,20 @@ def test_import_of_mbox_maildir_and_eml_twice_records_once(sent, tmp_path):
         assert (folder.stat().st_mode & 0o077) == 0, folder  # the owner's alone
     attached = list((sent.folder / "inbox" / "attachments").rglob("*"))
     assert [p.name for p in attached if p.is_file()] == ["01-Response-250417.docx"]
+
+
+def test_a_message_twice_in_one_mbox_is_stored_and_recorded_once(sent, tmp_path):
+    # A mailbox export with a copy of an answer that carries a Word attachment.
+    box = mailbox.mbox(tmp_path / "export.mbox")
+    for name in ("kent-tagged-response", "walsall-postfix-dsn", "kent-tagged-response"):
+        box.add(sent.mail(name))
+    box.flush()
+    report = json.loads(sent("inbox", "import", str(tmp_path / "export.mbox"), "--json").stdout)
+    assert [line["state"] for line in report["messages"]] == ["processed", "processed", "seen"]
+    assert sent.sql("SELECT COUNT(*) FROM inbox_messages") == [(2,)]
+    assert sent.sql("SELECT COUNT(*) FROM events WHERE kind = 'response'") == [(1,)]
+    files = [p for p in (sent.folder / "inbox").rglob("*") if p.is_file()]
+    assert sorted(p.suffix for p in files) == [".docx", ".eml", ".eml"]  # no temporary left
 
 
 def test_review_response_is_recorded_as_the_reviews_answer(sent, tmp_path):

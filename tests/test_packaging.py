@@ -53,6 +53,14 @@ def test_wheel_contents(wheel):
     assert "foi_sender/templates/placements_request.questions.yaml" in names
     assert {f"foi_sender/templates/{name}" for name in SHIPPED_TEMPLATES} <= names
     assert "foi_sender/__main__.py" in names and "foi_sender/cli.py" in names
+    # the report's page template, its hex map and the map's licence notice travel with it
+    assert {
+        "foi_sender/report/page.html.j2",
+        "foi_sender/data/uk_hexmap_2025.json",
+        "foi_sender/data/NOTICE.md",
+    } <= names
+    notice = zipfile.ZipFile(wheel).read("foi_sender/data/NOTICE.md").decode()
+    assert "Copyright (c) 2017- Open Innovations" in notice and "Permission is hereby" in notice
     assert not any(name.startswith(("tests/", "scripts/", ".venv/")) for name in names)
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -68,7 +76,9 @@ def test_unpacked_wheel_finds_its_own_files(unpacked, tmp_path):
         "import foi_sender, foi_sender.config as c;"
         "print(foi_sender.__file__);"
         "print(c.shipped_path('templates'));"
-        "print(c.shipped_path('councils.yaml'))"
+        "print(c.shipped_path('councils.yaml'));"
+        "import foi_sender.report.data as d;"
+        "print(d._hexmap_path(), len(d.load_hexmap().hexes))"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
@@ -79,6 +89,7 @@ def test_unpacked_wheel_finds_its_own_files(unpacked, tmp_path):
         str(package / "__init__.py"),
         str(package / "templates"),
         str(package / "councils.yaml"),
+        f"{package / 'data' / 'uk_hexmap_2025.json'} 361",
     ]
 
     home = tmp_path / "home"

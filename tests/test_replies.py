@@ -18,6 +18,7 @@ from foi_sender.errors import ReplyError
 from foi_sender.replies import ReplyFacts, read_reply, read_reply_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "replies"
+INBOX = Path(__file__).resolve().parent / "fixtures" / "inbox"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "responses"
 
 OUTCOMES = {None, "successful", "partially_successful", "refused", "not_held", "redirected"}
@@ -524,11 +525,22 @@ def test_reference_is_the_councils(text, expected):
         ("children accommodated under a section 20 agreement", []),
         ("subject to a section 31 care order", []),
         ("section 22 of the Children Act 1989", []),
+        ("exempt under section 40(2) of the Act.", ["s40(2)"]),
+        ("withheld under section 43(2) of the FOI Act", ["s43(2)"]),
+        ("section 40 of the Data Protection Act 2018", []),
         ("the council's 40 homes", []),
     ],
 )
 def test_exemptions_are_normalised(text, expected):
     assert read_reply_text(text).exemptions == expected
+
+
+def test_an_html_answer_citing_the_act_yields_its_exemption():
+    # Outlook's HTML table: "exempt under section 40(2) of the Act" in the answer cell
+    facts = read_reply(INBOX / "coventry-response-html.eml")
+    assert facts.exemptions == ["s40(2)"]
+    assert facts.questions[1].status == "withheld"
+    assert facts.questions[1].exemptions == ("s40(2)",)
 
 
 def test_foisa_sections_are_read_as_scottish():

@@ -9,25 +9,23 @@ settles it on the next run without recording it again. IMAP moves happen only af
 
 from __future__ import annotations
 
-import email
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_context
 from datetime import date
-from email import policy
 from pathlib import Path
 
 import foi_sender.inbox.journal as journal
 import foi_sender.inbox.store as store
 from foi_sender import deadlines
-from foi_sender.config import now
+from foi_sender.config import now, write_new_files
 from foi_sender.errors import InputError
-from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Match, build_index
 from foi_sender.inbox.record import Context, Outcome, decide
 from foi_sender.inbox.sources import ImapMailbox, Incoming, from_paths
 from foi_sender.ledger import Ledger, open_ledger, read_ledger
+from foi_sender.replies.mail import header_text, parse
 
 
 @dataclass(frozen=True)
@@ -142,7 +140,7 @@ class Run:
     def _batch(self, ctx: Context, batch: list[_Loaded], report: Report, progress) -> list:
         """Store the batch (files, then one commit), then settle each message; the UIDs of the
         messages that recorded something."""
-        rows = self._store(batch)
+        rows, new = self._store(batch)
         settled: list[tuple[int, Outcome]] = []
         done: set[str] = set()
         to_move = []
@@ -151,12 +149,15 @@ class Run:
             if row.state != "stored" or loaded.key in done:
                 line = _seen(ctx, loaded, row)
                 # Read before (a run stopped before its move): moved if it recorded something.
-                recorded = journal.recorded_event(self.ledger, loaded.key) is not None
+                recorded = (
+                    loaded.item.uid is not None
+                    and journal.recorded_event(self.ledger, loaded.key) is not None
+                )
             else:
                 done.add(loaded.key)
-                outcome = _recovered(self.ledger, loaded.key) or decide(
-                    ctx, loaded.msg, loaded.key, self.home / row.path
-                )
+                # Only a message journaled by an earlier run can have recorded something already.
+                earlier = None if loaded.key in new else _recovered(self.ledger, loaded.key)
+                outcome = earlier or decide(ctx, loaded.msg, loaded.key, self.home / row.path)
                 settled.append((row.id, outcome))
                 line = _line(ctx, row.id, loaded, outcome)
                 recorded = outcome.recorded
@@ -171,12 +172,18 @@ class Run:
         journal.settle_many(self.ledger, settled, now())
         return to_move
 
-    def _store(self, batch: list[_Loaded]) -> dict[str, journal.InboxRow]:
-        """Raw bytes and attachments written (and synced) before one commit journals them."""
-        new = []
+    def _store(self, batch: list[_Loaded]) -> tuple[dict[str, journal.InboxRow], set[str]]:
+        """Raw bytes and attachments written (and synced) before one commit journals them; the
+        batch's rows, and the keys journaled now."""
+        new, files, keys = [], [], set()
         for loaded in batch:
-            if journal.find(self.ledger, loaded.key) is None:
-                new.append((loaded, store.store(self.home, loaded.key, loaded.raw, loaded.msg)))
+            # A message twice in one batch (an mbox with a copy) is written once.
+            if loaded.key not in keys and journal.find(self.ledger, loaded.key) is None:
+                keys.add(loaded.key)
+                path, to_write = store.store(self.home, loaded.key, loaded.raw, loaded.msg)
+                new.append((loaded, path))
+                files += to_write
+        write_new_files(files, 0o600)
         journal.add_stored(
             self.ledger,
             [
@@ -185,7 +192,8 @@ class Run:
             ],
             now(),
         )
-        return {loaded.key: journal.find(self.ledger, loaded.key) for loaded in batch}
+        rows = {loaded.key: journal.find(self.ledger, loaded.key) for loaded in batch}
+        return rows, keys
 
 
 BATCH = 50
@@ -228,12 +236,6 @@ def _seen(ctx: Context, loaded: _Loaded, row: journal.InboxRow) -> Line:
         loaded.sender,
         loaded.subject,
     )
-
-
-def parse(raw: bytes):
-    # compat32: headers stay strings until asked for, several times cheaper than the header
-    # objects of policy.default on a round's worth of mail; header_text() decodes what is read.
-    return email.message_from_bytes(raw, policy=policy.compat32)
 
 
 def _header(msg, name: str) -> str | None:

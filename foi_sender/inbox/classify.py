@@ -7,12 +7,11 @@ A 4.x.x status is a delay, not a failure. The rest is told apart by the council'
 
 from __future__ import annotations
 
-import email.errors
-import html
 import re
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 from email.message import Message
+
+from foi_sender.replies.mail import body_text, header_text, part_text
 
 RESPONSE, REVIEW_RESPONSE, ACKNOWLEDGEMENT = "response", "review_response", "acknowledgement"
 BOUNCE, DELAYED, OUT_OF_OFFICE = "bounce", "delayed", "out_of_office"
@@ -174,7 +173,7 @@ def _from_report(msg: Message) -> Classified | None:
         if ctype in ("message/delivery-status", "message/global-delivery-status"):
             recipients += _recipient_blocks(part)
         elif ctype in ("text/rfc822-headers", "message/rfc822", "message/global-headers"):
-            returned += _MESSAGE_ID_LINE.findall(_part_as_text(part))
+            returned += _MESSAGE_ID_LINE.findall(part_text(part))
     if not recipients:
         return None
     failed = [r for r in recipients if _is_failure(r)]
@@ -270,49 +269,3 @@ def _from_text(msg: Message, subject: str) -> Classified:
         recipient=recipient,
         returned_ids=tuple(_MESSAGE_ID_LINE.findall(text)),
     )
-
-
-# ---- text
-
-
-def body_text(msg: Message) -> str:
-    """The message's own words: its text/plain parts, else its HTML as text."""
-    plain, markup = [], []
-    for part in msg.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        ctype = part.get_content_type()
-        if ctype == "text/plain":
-            plain.append(_part_as_text(part))
-        elif ctype == "text/html":
-            markup.append(_html_text(_part_as_text(part)))
-    return "\n".join(plain) if any(p.strip() for p in plain) else "\n".join(markup)
-
-
-def _part_as_text(part) -> str:
-    payload = part.get_payload()
-    if isinstance(payload, list):  # message/rfc822 and delivery-status: their headers as text
-        return "\n".join(str(p) for p in payload)
-    data = part.get_payload(decode=True) or b""
-    try:
-        return data.decode(part.get_content_charset() or "us-ascii")
-    except (LookupError, UnicodeDecodeError):  # an unknown charset, or a wrong label
-        return data.decode("utf-8", errors="replace")
-
-
-def header_text(msg: Message, name: str) -> str:
-    """A header as one line of text, RFC 2047 encoded words decoded; "" when absent or broken."""
-    value = msg.get(name)
-    if value is None:
-        return ""
-    try:
-        text = str(make_header(decode_header(str(value))))
-    except (LookupError, UnicodeError, ValueError, email.errors.HeaderParseError):
-        text = str(value)
-    return " ".join(text.split())
-
-
-def _html_text(markup: str) -> str:
-    markup = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", " ", markup)
-    markup = re.sub(r"(?i)<br\s*/?>|</(p|div|tr|li|h\d)>", "\n", markup)
-    return html.unescape(re.sub(r"<[^>]+>", " ", markup))

@@ -12,9 +12,9 @@ from email.message import Message
 from email.utils import getaddresses
 
 from foi_sender import replytag
-from foi_sender.inbox.classify import header_text
 from foi_sender.ledger import Ledger
 from foi_sender.lifecycle import REQUEST, RequestState, request_state
+from foi_sender.replies.mail import header_text
 
 _WORD = re.compile(r"[a-z]{4,}")
 _COMMON = set(

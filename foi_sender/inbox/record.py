@@ -12,7 +12,6 @@ from pathlib import Path
 import foi_sender.inbox.classify as kinds
 from foi_sender import deadlines
 from foi_sender.errors import InputError, ReplyError
-from foi_sender.inbox.classify import header_text
 from foi_sender.inbox.match import Index, Match, match, match_bounce
 from foi_sender.ledger import Ledger
 from foi_sender.lifecycle import (
@@ -22,8 +21,9 @@ from foi_sender.lifecycle import (
     record_acknowledgement,
     record_bounce,
     record_clarification_request,
-    respond_from_file,
+    respond_located,
 )
+from foi_sender.replies.mail import header_text
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,11 @@ def decide(
             )
         return _settle(ctx, msg, key, raw_file, found, matched)
     reference = None
-    facts = None
+    facts = mail = None
     template = ctx.templates.get(_round_of(ctx, forced), ctx.latest_template)
     if found.kind in (kinds.RESPONSE, kinds.REVIEW_RESPONSE, kinds.UNRELATED) or forced:
-        facts = _read(ctx, raw_file, template)
+        mail = _mail(msg, raw_file)
+        facts = _read(ctx, mail, template)
         reference = facts.reference if facts else None
     elif found.kind in (kinds.ACKNOWLEDGEMENT, kinds.CLARIFICATION):
         from foi_sender.replies import read_reply_text
@@ -88,19 +89,29 @@ def decide(
     matched_template = ctx.templates.get(_round_of(ctx, matched), template)
     if facts is not None and matched_template != template:
         # Read for matching with the latest round's questions; this round asked others.
-        facts = _read(ctx, raw_file, matched_template)
+        facts = _read(ctx, mail, matched_template)
     return _settle(ctx, msg, key, raw_file, found, matched, facts, reference)
 
 
-def _read(ctx: Context, raw_file: Path, template: str | None):
-    """The reply's facts, its answers typed by `template`'s questions; None if unreadable."""
-    from foi_sender.replies import read_reply
-    from foi_sender.schema import load_schema
+def _mail(msg: Message, raw_file: Path):
+    """The reply in the message the inbox parsed (its attachments read here, once); None if
+    unreadable."""
+    from foi_sender.replies import read_message
 
     try:
-        return read_reply(raw_file, load_schema(ctx.home, template) if template else None)
+        return read_message(msg, raw_file)
     except ReplyError:
+        return None
+
+
+def _read(ctx: Context, mail, template: str | None):
+    """The reply's facts, its answers typed by `template`'s questions; None if unreadable."""
+    from foi_sender.replies import read_reply_mail
+    from foi_sender.schema import load_schema
+
+    if mail is None:
         return None  # a message the reader cannot make sense of is held, not a stop for the run
+    return read_reply_mail(mail, load_schema(ctx.home, template) if template else None)
 
 
 def _round_of(ctx: Context, matched: Match | None) -> str | None:
@@ -202,19 +213,18 @@ def _record(ctx, located, kind, found, on, key, raw_file, facts, reference) -> s
             f"{request.council_id} --on {on} --outcome ...`"
         )
     if not dry:
-        respond_from_file(
-            ctx.home,
-            ctx.settings,
-            request.round_name,
-            request.council_id,
+        respond_located(
+            located,
             raw_file,
+            facts,
+            home=ctx.home,
+            today=ctx.today,
             on=on,
             outcome=None,
             reference=None,
             exemptions=(),
             review=review,
             replace_earlier=ctx.replace,
-            facts=facts,
             source=key,
             registry=ctx.registry,
         )

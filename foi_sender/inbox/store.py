@@ -14,8 +14,6 @@ from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
-from foi_sender.config import atomic_write
-
 FOLDER = "inbox"
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,500}>")
 
@@ -39,23 +37,23 @@ def raw_path(home: Path, key: str) -> Path:
     return home / FOLDER / "messages" / f"{stem(key)}.eml"
 
 
-def store(home: Path, key: str, raw: bytes, msg: Message) -> str:
-    """Write the raw message and its attachments; its path relative to the home. The same key
+def store(home: Path, key: str, raw: bytes, msg: Message) -> tuple[str, list[tuple[Path, bytes]]]:
+    """Where the raw message goes (relative to the home) and the files still to write for it:
+    the raw bytes and its attachments (`write_new_files` writes a batch's at once). The same key
     always lands on the same names, so storing a message again (after a crash) is harmless."""
     target = raw_path(home, key)
     # Private like the ledger: every folder made here is the owner's alone.
     (home / FOLDER).mkdir(mode=0o700, exist_ok=True)
     target.parent.mkdir(mode=0o700, exist_ok=True)
-    if not target.exists():
-        atomic_write(target, raw, mode=0o600)
+    files = [] if target.exists() else [(target, raw)]
     folder = home / FOLDER / "attachments" / stem(key)
     for number, (name, payload) in enumerate(attachments(msg), start=1):
         folder.parent.mkdir(mode=0o700, exist_ok=True)
         folder.mkdir(mode=0o700, exist_ok=True)
         path = folder / f"{number:02d}-{name}"
         if not path.exists():
-            atomic_write(path, payload, mode=0o600)
-    return str(target.relative_to(home))
+            files.append((path, payload))
+    return str(target.relative_to(home)), files
 
 
 def attachments(msg: Message) -> list[tuple[str, bytes]]:

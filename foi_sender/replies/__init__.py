@@ -26,6 +26,7 @@ from .classify import find_count, letter_says, plain_prose
 from .facts import SCOTTISH, find_emails, find_exemptions, find_reference, letter_date
 from .fields import typed_fields
 from .files import SUPPORTED_SUFFIXES, read_file
+from .mail import Mail, read_message
 from .questions import MAX_QUESTION, find_items
 from .text import cut_quoted, normalise
 
@@ -35,8 +36,11 @@ __all__ = [
     "Answer",
     "OUTCOMES",
     "SUPPORTED_SUFFIXES",
+    "Mail",
     "ReplyFacts",
+    "read_message",
     "read_reply",
+    "read_reply_mail",
     "read_reply_text",
 ]
 
@@ -84,6 +88,11 @@ def read_reply(path: Path, schema: QuestionSchema | None = None) -> ReplyFacts:
     found = read_file(path)
     if isinstance(found, str):
         return _read(found, schema)
+    return read_reply_mail(found, schema)
+
+
+def read_reply_mail(found: Mail, schema: QuestionSchema | None = None) -> ReplyFacts:
+    """The facts in an email already read (`read_message`: the inbox parses each message once)."""
     facts = _read(found.text, schema, found.sent_on)
     reference = facts.reference
     if reference is None and found.subject:

@@ -3,6 +3,7 @@ count an answer gives."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .facts import CITE_START, DATE, EMAIL, MONTH, SCOTTISH, find_exemptions
@@ -82,10 +83,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[ \n]+(?=[A-Z(\d\"'“‘])|\n[ ]*\n")
 _HEADING_LINE = re.compile(r"^[^\n]{0,44}[^\s.,;:!?(\-–—&/]$\n(?=[ ]*[A-Z\d])", re.M)
 
 
-def _sentences(text: str) -> list[str]:
+def _sentences(text: str) -> tuple[str, ...]:
     """Sentences, and headings or labels (a short line with no closing punctuation) on their own."""
+    return _split(text)[0]
+
+
+@functools.lru_cache(maxsize=32)
+def _split(text: str) -> tuple[tuple[str, ...], str]:
+    """The sentences, and them one a line. Cached: each of the letter's patterns looks for its
+    evidence in the same sentences."""
     text = _HEADING_LINE.sub(lambda m: m.group(0) + "\n", text)
-    return [" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = tuple(" ".join(s.split()) for s in _SENTENCE_END.split(text) if s.strip())
+    return sentences, "\n".join(sentences)
 
 
 def plain_prose(text: str) -> str:
@@ -95,7 +104,12 @@ def plain_prose(text: str) -> str:
 
 def _evidence(text: str, pattern: re.Pattern) -> str | None:
     """The clause in `text` where `pattern` first matches, as written (whitespace collapsed)."""
-    for sentence in _sentences(text):
+    sentences, lines = _split(text)
+    # The patterns never match across a line end nor anchor to one, so a sentence that matches
+    # is a line that matches: most letters say most things nowhere, and are passed over at once.
+    if not pattern.search(lines):
+        return None
+    for sentence in sentences:
         for m in pattern.finditer(sentence):
             if pattern is _SUGGESTED and _REDIRECT_BUT_NOT.search(sentence[m.end() : m.end() + 60]):
                 continue

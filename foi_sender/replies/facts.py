@@ -181,6 +181,9 @@ _OTHER_LAW = re.compile(
     r"|[ ]*(?:care|supervision|interim|emergency|protection|placement)\b"
     r"|[ ]*(?:order|accommodat|agreement)"
 )
+# A reply under FOI says "the Act" (or "the FOI Act") for the one it answers under; a named
+# other Act (Children Act 1989, Data Protection Act) is a citation of another law.
+_FOI_ACT = re.compile(r"(?:FOI(?:\(S\))?[ ]+|.*information.*)?Act", re.I)
 _FOIA_SECTIONS = {12, 14, *range(21, 45)}
 _FOISA_SECTIONS = {12, 14, *range(25, 42)}
 
@@ -224,7 +227,7 @@ def find_exemptions(text: str, scottish: bool) -> list[str]:
             pos = more.end()
         pos = max(pos, start.end())
         law = _OTHER_LAW.match(text, pos)
-        if law and (law.group(1) is None or "information" not in law.group(1).lower()):
+        if law and (law.group(1) is None or not _FOI_ACT.fullmatch(law.group(1))):
             continue  # section 31 of the Children Act 1989, a section 20 agreement...
         for kind, number, cite in cites:
             code = (

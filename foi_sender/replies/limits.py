@@ -50,7 +50,14 @@ def check_zip(path: Path | str, data: bytes, what: str) -> None:
     """ReplyError unless the archive unpacks to a bounded size at a plausible ratio."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+    # NotImplementedError: a member that claims to need a zip version Python cannot read
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         raise ReplyError(f"{path}: not a readable {what} ({short(exc)})") from None
     with archive:
         members = archive.infolist()

@@ -79,3 +79,16 @@ def lying_directory(path: Path) -> Path:
             at = data.find(signature, at + 4)
     path.write_bytes(bytes(data))
     return path
+
+
+def future_zip_version(path: Path) -> Path:
+    """A small .docx whose central directory says a member needs zip version 6.4 to extract
+    (as a damaged file can): Python's zipfile refuses to open such an archive at all."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _TYPES)
+        archive.writestr("_rels/.rels", _RELS)
+    data = bytearray(path.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6 : entry + 8] = (64).to_bytes(2, "little")  # version needed to extract
+    path.write_bytes(bytes(data))
+    return path

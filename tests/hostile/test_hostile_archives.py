@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from bombs import dense_member, docx_bomb, lying_directory, xlsx_bomb
+from bombs import dense_member, docx_bomb, future_zip_version, lying_directory, xlsx_bomb
 from hostile_support import FOI_SENDER
 
 TIME_LIMIT = 2.0  # seconds, interpreter start included
@@ -91,6 +91,13 @@ def test_file_too_large(hhome, run, snap, refused, tmp_path):
         f.truncate(41 * 1024 * 1024)
     before = snap(hhome)
     refused(run("read-reply", str(path)), before, hhome, "too large")
+
+
+def test_zip_of_an_unknown_version(hhome, run, snap, refused, tmp_path):
+    """Found by the fuzz test: zipfile raises NotImplementedError, not BadZipFile, for it."""
+    reply = future_zip_version(tmp_path / "reply.docx")
+    before = snap(hhome)
+    refused(run("read-reply", str(reply)), before, hhome, "not a readable")
 
 
 def test_a_folder_is_called_a_folder(hhome, run, snap, refused, tmp_path):
