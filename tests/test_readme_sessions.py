@@ -3,7 +3,7 @@ installed `foi-sender` really prints, so the docs cannot drift from the program.
 
 The convention (README.md, Development): a block is replayed when the line before its fence is
 
-    <!-- session: LABEL [setup=sent|web|imap] [home=SHOWN] [files=PATH,PATH] [varies=REGEX] -->
+    <!-- session: LABEL [setup=NAME] [home=SHOWN] [files=PATH,PATH] [varies=REGEX] -->
 
 - `$ foi-sender ARGS` runs the console script (a trailing `\\` continues the line), in a fresh
   home (FOI_SENDER_HOME) with the working folder as cwd; `$ export NAME=VALUE` sets a variable for
@@ -20,7 +20,9 @@ The convention (README.md, Development): a block is replayed when the line befor
 - A line `QUESTION? [y/N]: ANSWER` is a prompt and what was typed at it: that command runs on a
   pseudo-terminal, and ANSWER is typed once the prompt shows.
 - `setup=sent`: a home (`init`) that sent the round `spring-2025` on 14 April 2025, as the demo
-  does. `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY,
+  does. `setup=bounced`: a home that sent the round `spring` to Walsall and Leicester on 14 April
+  2025, and imported Postfix's report that Walsall's letter bounced (as tests/test_resend.py
+  does). `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY,
   and a home with their registry. `setup=imap`: a pymap server on 127.0.0.1 holding the inbox
   corpus (tests/fixtures/inbox), and a home that sent the round `spring` to its councils on
   14 April 2025 (as scripts/inbox_session.py does).
@@ -35,12 +37,14 @@ import pty
 import re
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import test_resend as resend
 from imap_server import running_imap_server
 from test_inbox import ROUND_MAIL, Home, write_home
 
@@ -189,7 +193,33 @@ def sent_setup(home: Path, env: dict):
     yield
 
 
-SETUPS = {None: no_setup, "sent": sent_setup, "web": web_setup, "imap": imap_setup}
+@contextlib.contextmanager
+def bounced_setup(home: Path, env: dict):
+    foi(["init", "--name", "Alex Example", "--email", "alex@example.org"], home.parent, env)
+    (home / "councils.yaml").write_text(resend.COUNCILS, encoding="utf-8")
+    sent = foi(
+        ["send", "spring", "--all", "--yes"], home.parent, {**env, "FOI_SENDER_NOW": SENT_AT}
+    )
+    assert sent.returncode == 0, sent.stdout
+    with sqlite3.connect(home / "foi.sqlite") as db:
+        [(first,)] = db.execute(
+            "SELECT message_id FROM messages WHERE to_address = ?", (resend.OLD,)
+        )
+    report = (resend.CORPUS / "walsall-postfix-dsn.eml").read_text(encoding="utf-8")
+    (home.parent / "dsn.eml").write_text(report.replace("@@ID:walsall@@", first), encoding="utf-8")
+    at = {**env, "FOI_SENDER_NOW": resend.BOUNCED}
+    bounced = foi(["inbox", "import", "dsn.eml"], home.parent, at)
+    assert "1 bounced" in bounced.stdout, bounced.stdout
+    yield
+
+
+SETUPS = {
+    None: no_setup,
+    "sent": sent_setup,
+    "bounced": bounced_setup,
+    "web": web_setup,
+    "imap": imap_setup,
+}
 
 
 def at_terminal(argv: list[str], cwd: Path, env: dict, answers: list[tuple[str, str]]) -> str:
