@@ -40,6 +40,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,9 +283,8 @@ def test_the_readme_marks_its_sessions():
     assert {s.label for s in SESSIONS} >= {"demo", "discovery", "inbox"}
 
 
-@pytest.mark.parametrize("session", SESSIONS, ids=[s.label for s in SESSIONS])
-def test_readme_session_replays(session: Session, tmp_path: Path):
-    work = tmp_path.resolve()
+def replay(session: Session, work: Path) -> list[str]:
+    """Each command of the session whose output differs from the README's, with the diff."""
     home = work / "home"
     home.mkdir()
     for name in filter(None, session.attrs.get("files", "").split(",")):
@@ -311,6 +311,23 @@ def test_readme_session_replays(session: Session, tmp_path: Path):
             if not matches(expected, actual):
                 diff = difflib.unified_diff(expected, actual, "README", "foi-sender", lineterm="")
                 failures.append(f"$ foi-sender {shlex.join(step.argv)}\n" + "\n".join(diff))
+    return failures
+
+
+@pytest.fixture(scope="module")
+def replays(tmp_path_factory) -> dict[str, Future]:
+    """All sessions at once: each has its own home and servers, and mostly waits on subprocesses
+    (discovery on its one-second politeness gap), so the file takes as long as the longest."""
+    with ThreadPoolExecutor(max_workers=len(SESSIONS)) as pool:
+        return {
+            s.label: pool.submit(replay, s, tmp_path_factory.mktemp(s.label).resolve())
+            for s in SESSIONS
+        }
+
+
+@pytest.mark.parametrize("session", SESSIONS, ids=[s.label for s in SESSIONS])
+def test_readme_session_replays(session: Session, replays):
+    failures = replays[session.label].result()
     assert not failures, f"README.md:{session.line} drifted:\n\n" + "\n\n".join(failures)
 
 
