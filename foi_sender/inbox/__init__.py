@@ -433,7 +433,7 @@ def confirm(home: Path, settings, round_name: str | None, council_id: str | None
             raise InputError(f"no unconfirmed outcome for {council_id}")
         done = []
         for state in chosen:
-            outcome = confirm_outcome(Located(ledger, state), today=today)
+            outcome = confirm_outcome(Located(ledger, state, tuple(extra)), today=today)
             done.append(f"{state.request.round_name}/{state.request.council_id}: {outcome}")
         return done
     finally:

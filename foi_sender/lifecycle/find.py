@@ -20,7 +20,8 @@ class Located:
 
     ledger: Ledger
     state: RequestState
-    extra_holidays: tuple[date, ...] = ()
+    # No default: a new event's dates are checked with the same holidays the state was built on.
+    extra_holidays: tuple[date, ...]
 
 
 def locate(ledger: Ledger, round_name: str, council_id: str, today: date, extra=()) -> Located:
