@@ -1064,7 +1064,7 @@ def undo(app: AppContext, round_name, council_id, yes) -> None:
     the last event, nothing is undone."""
     from foi_sender.errors import InputError
     from foi_sender.lifecycle import open_request
-    from foi_sender.undo import describe, last_event, undo_event
+    from foi_sender.lifecycle.undo import describe, last_event, undo_event
 
     with open_request(app.home, app.settings, round_name, council_id) as located:
         event = last_event(located)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import foi_sender.report.data as data
 from foi_sender import deadlines
-from foi_sender.config import STDOUT, atomic_write
+from foi_sender.config import STDOUT, atomic_write, extra_holidays
 from foi_sender.dataset import dataset_table
 from foi_sender.lifecycle import round_states
 from foi_sender.registry import load_registry
-from foi_sender.report import data
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Written:
 
 def write_report(home: Path, settings, round_name: str, output: Path) -> Written:
     states = round_states(home, settings, round_name)
-    extra = settings.extra_holidays if settings else ()
+    extra = extra_holidays(settings)
     columns, rows = dataset_table(home, settings, round_name)
     questions = [int(m[1]) for c in columns if (m := _QUESTION_STATUS.fullmatch(c.name))]
     page = render_report(home, states, rows, questions, output, extra)
@@ -49,7 +50,7 @@ def render_report(
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
     from markupsafe import Markup
 
-    from foi_sender.report import charts
+    import foi_sender.report.charts as charts
 
     registry = {c.id: c for c in load_registry(home).councils}
     nations = {cid: c.nation for cid, c in registry.items()}
@@ -113,11 +114,9 @@ def _map_key(hexmap: data.HexMap, states, registry) -> tuple[list, dict, dict]:
         name = council.name if council else cell.council
         titles[cell.lad] = f"{cell.name} ({name}): {label}"
         hexes[group] = hexes.get(group, 0) + 1
-    requests: dict[str, int] = {}
-    for group in group_of_council.values():
-        requests[group] = requests.get(group, 0) + 1
+    requests_in = Counter(group_of_council.values())
     legend = [
-        (label, colour, requests.get(group, 0), hexes[group])
+        (label, colour, requests_in[group], hexes[group])
         for group, (label, colour) in data.GROUPS.items()
         if group in hexes
     ]

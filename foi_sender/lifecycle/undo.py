@@ -11,14 +11,9 @@ from datetime import date
 
 from foi_sender.errors import InputError
 from foi_sender.ledger import EventRow
-from foi_sender.lifecycle import UNDO, Located, add_event, live_events
-
-_LETTERS = {
-    "request": "request",
-    "internal_review": "internal review letter",
-    "review_chaser": "review chaser",
-    "overdue_chaser": "overdue chaser",
-}
+from foi_sender.lifecycle.find import Located
+from foi_sender.lifecycle.record import add_event
+from foi_sender.lifecycle.state import REVIEW, UNDO, live_events
 
 
 def last_event(located: Located) -> EventRow:
@@ -39,7 +34,7 @@ def last_event(located: Located) -> EventRow:
     ]
     if event.kind == "review_grounds":
         # Recorded with the review letter it was quoted in: it stands or falls with the letter.
-        later += [m for m in letters if m.kind == "internal_review"]
+        later += [m for m in letters if m.kind == REVIEW]
     if later:
         letter = later[-1]
         raise InputError(
@@ -85,4 +80,4 @@ def undo_event(located: Located, event: EventRow, today: date) -> None:
 
 
 def _letter_name(letter) -> str:
-    return _LETTERS.get(letter.kind, letter.kind.replace("_", " "))
+    return "internal review letter" if letter.kind == REVIEW else letter.kind.replace("_", " ")

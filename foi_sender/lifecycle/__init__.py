@@ -1,0 +1,100 @@
+"""A request's life, derived from the ledger, and what is recorded about it.
+
+`state` works out a request's status and dates from its letters and events; `find` opens the
+ledger on a request (or a round's states); `record` checks and records events; `respond` records
+the council's reply; `match` finds which request a reply answers; `undo` voids the last event.
+"""
+
+from foi_sender.lifecycle.find import (
+    Located,
+    bounced_addresses,
+    bounced_in_round,
+    locate,
+    open_request,
+    round_states,
+    round_with_states,
+)
+from foi_sender.lifecycle.match import match_reply
+from foi_sender.lifecycle.record import (
+    add_event,
+    check_new_event,
+    confirm_delivery,
+    confirm_outcome,
+    record_acknowledgement,
+    record_bounce,
+    record_clarification,
+    record_clarification_request,
+    record_extension,
+    record_withdrawal,
+)
+from foi_sender.lifecycle.respond import (
+    Recorded,
+    RecordedReply,
+    record_response,
+    respond_from_file,
+    respond_located,
+)
+from foi_sender.lifecycle.state import (
+    BROKEN,
+    FOLLOW_UPS,
+    MAX_EVENT_SPAN,
+    MAX_EXTENSION_DAYS,
+    OUTCOMES,
+    OVERDUE_CHASER,
+    REQUEST,
+    RESEND,
+    REVIEW,
+    REVIEW_CHASER,
+    UNDO,
+    RequestState,
+    derive,
+    derive_or_raise,
+    extension_problem,
+    live_events,
+    request_state,
+    stored_questions,
+)
+
+__all__ = [
+    "BROKEN",
+    "FOLLOW_UPS",
+    "MAX_EVENT_SPAN",
+    "MAX_EXTENSION_DAYS",
+    "OUTCOMES",
+    "OVERDUE_CHASER",
+    "REQUEST",
+    "RESEND",
+    "REVIEW",
+    "REVIEW_CHASER",
+    "UNDO",
+    "Located",
+    "Recorded",
+    "RecordedReply",
+    "RequestState",
+    "add_event",
+    "bounced_addresses",
+    "bounced_in_round",
+    "check_new_event",
+    "confirm_delivery",
+    "confirm_outcome",
+    "derive",
+    "derive_or_raise",
+    "extension_problem",
+    "live_events",
+    "locate",
+    "match_reply",
+    "open_request",
+    "record_acknowledgement",
+    "record_bounce",
+    "record_clarification",
+    "record_clarification_request",
+    "record_extension",
+    "record_response",
+    "record_withdrawal",
+    "request_state",
+    "respond_from_file",
+    "respond_located",
+    "round_states",
+    "round_with_states",
+    "stored_questions",
+]
