@@ -145,6 +145,11 @@ class Settings:
     imap: ImapSettings | None = None
 
 
+def extra_holidays(settings: Settings | None) -> tuple[date, ...]:
+    """The holidays foi.toml adds; none where there is no foi.toml (settings is None)."""
+    return settings.extra_holidays if settings else ()
+
+
 _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "requester": {
         "name": str,

@@ -21,6 +21,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from foi_sender.config import extra_holidays
 from foi_sender.errors import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -322,7 +323,7 @@ def events_with_sequences(
     try:
         round_id = ledger.require_round(round_name).id if round_name else None
         today = deadlines.today()
-        extra = settings.extra_holidays if settings else ()
+        extra = extra_holidays(settings)
         states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
         if broken is not None:
             broken.extend(s for s in states if s.broken)

@@ -19,7 +19,7 @@ from pathlib import Path
 import foi_sender.inbox.journal as journal
 import foi_sender.inbox.store as store
 from foi_sender import deadlines
-from foi_sender.config import now, write_new_files
+from foi_sender.config import extra_holidays, now, write_new_files
 from foi_sender.errors import InputError
 from foi_sender.inbox.match import Match, build_index
 from foi_sender.inbox.record import Context, Outcome, decide
@@ -304,7 +304,7 @@ def _context(home: Path, settings, ledger: Ledger, dry_run: bool) -> Context:
         }
         for council in (registry.councils if registry else ())
     }
-    extra = settings.extra_holidays if settings else ()
+    extra = extra_holidays(settings)
     today = deadlines.today()
     index = build_index(ledger, domains, today, extra)
     rounds = ledger.rounds()
@@ -424,7 +424,7 @@ def confirm(home: Path, settings, round_name: str | None, council_id: str | None
 
     ledger = open_ledger(home, create=False)
     try:
-        extra = settings.extra_holidays if settings else ()
+        extra = extra_holidays(settings)
         today = deadlines.today()
         round_id = ledger.require_round(round_name).id if round_name else None
         states = [request_state(ledger, r, today, extra) for r in ledger.requests(round_id)]
@@ -433,7 +433,7 @@ def confirm(home: Path, settings, round_name: str | None, council_id: str | None
             raise InputError(f"no unconfirmed outcome for {council_id}")
         done = []
         for state in chosen:
-            outcome = confirm_outcome(Located(ledger, state), today=today)
+            outcome = confirm_outcome(Located(ledger, state, tuple(extra)), today=today)
             done.append(f"{state.request.round_name}/{state.request.council_id}: {outcome}")
         return done
     finally:

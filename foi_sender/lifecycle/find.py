@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from foi_sender import deadlines
+from foi_sender.config import extra_holidays
 from foi_sender.errors import InputError
 from foi_sender.ledger import Ledger, RoundRow, ledger_path, open_ledger, read_ledger
 from foi_sender.lifecycle.state import RequestState, request_state
@@ -20,7 +21,8 @@ class Located:
 
     ledger: Ledger
     state: RequestState
-    extra_holidays: tuple[date, ...] = ()
+    # No default: a new event's dates are checked with the same holidays the state was built on.
+    extra_holidays: tuple[date, ...]
 
 
 def locate(ledger: Ledger, round_name: str, council_id: str, today: date, extra=()) -> Located:
@@ -37,7 +39,7 @@ def open_request(home: Path, settings, round_name: str, council_id: str) -> Iter
     """The ledger opened on one request; closed afterwards whatever happens."""
     ledger = open_ledger(home, create=False)
     try:
-        extra = settings.extra_holidays if settings else ()
+        extra = extra_holidays(settings)
         yield locate(ledger, round_name, council_id, deadlines.today(), extra)
     finally:
         ledger.close()
@@ -58,7 +60,7 @@ def round_with_states(
     """The round (None for every round) and its requests as they stand today."""
     ledger = read_ledger(home)
     try:
-        extra = settings.extra_holidays if settings else ()
+        extra = extra_holidays(settings)
         today = deadlines.today()
         found = ledger.require_round(round_name) if round_name else None
         states = [

@@ -36,17 +36,17 @@ def match_reply(
         order = {mid: i for i, mid in enumerate(facts.message_ids)}
         message = min(threaded, key=lambda m: order.get(m.message_id, len(order)))
         state = request_state(ledger, requests[message.request_id], today, extra)
-        return Located(ledger, state), "In-Reply-To", message.kind
+        return Located(ledger, state, tuple(extra)), "In-Reply-To", message.kind
     states = [request_state(ledger, r, today, extra) for r in requests.values()]
     if facts.reference:
         by_ref = [s for s in states if s.reference and s.reference == facts.reference]
         if len(by_ref) == 1:
-            return Located(ledger, by_ref[0]), f"reference {facts.reference}", None
+            return Located(ledger, by_ref[0], tuple(extra)), f"reference {facts.reference}", None
     domain = (facts.sender or "").rpartition("@")[2].lower()
     if domain:
         by_domain = [s for s in states if s.letter.to_address.lower().endswith("@" + domain)]
         if len(by_domain) == 1:
-            return Located(ledger, by_domain[0]), f"sender domain {domain}", None
+            return Located(ledger, by_domain[0], tuple(extra)), f"sender domain {domain}", None
     waiting = [s.request.council_id for s in states if s.sent_on and not s.answered]
     raise InputError(
         "cannot tell which request this reply answers (no known Message-ID, reference or sender "

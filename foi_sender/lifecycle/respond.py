@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from foi_sender import deadlines
-from foi_sender.config import atomic_write, check_text
+from foi_sender.config import atomic_write, check_text, extra_holidays
 from foi_sender.errors import FoiError, InputError
 from foi_sender.ledger import EventRow, open_ledger
 from foi_sender.lifecycle.find import Located, locate
@@ -245,7 +245,7 @@ def respond_from_file(
     from foi_sender.schema import load_schema
 
     today = deadlines.today()
-    extra = settings.extra_holidays if settings else ()
+    extra = extra_holidays(settings)
     ledger = open_ledger(home, create=False)
     try:
         if facts is None:

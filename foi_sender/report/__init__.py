@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import foi_sender.report.data as data
 from foi_sender import deadlines
-from foi_sender.config import STDOUT, atomic_write
+from foi_sender.config import STDOUT, atomic_write, extra_holidays
 from foi_sender.dataset import dataset_table
 from foi_sender.lifecycle import round_states
 from foi_sender.registry import load_registry
@@ -31,7 +31,7 @@ class Written:
 
 def write_report(home: Path, settings, round_name: str, output: Path) -> Written:
     states = round_states(home, settings, round_name)
-    extra = settings.extra_holidays if settings else ()
+    extra = extra_holidays(settings)
     columns, rows = dataset_table(home, settings, round_name)
     questions = [int(m[1]) for c in columns if (m := _QUESTION_STATUS.fullmatch(c.name))]
     page = render_report(home, states, rows, questions, output, extra)
