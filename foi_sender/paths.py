@@ -37,15 +37,16 @@ def check_name(name: str, what: str = "round name", *, max_length: int = 80) -> 
     return name
 
 
-def slug(text: str) -> str:
+def slug(text: str, clean: re.Pattern[str] = _CLEAN_NAME) -> str:
     """A safe file or folder name for `text`: lower-case ASCII letters, digits, `.` and `-`, never
     starting with `.`, never empty.
 
     Already-clean text (`spring-2025`, `st.-helens`) is used as it is; anything else is slugged
     and gets 8 hex digits of its SHA-256, so `Round 1` and `round-1` never share a folder and
-    `../../etc` (a round an older foi-sender accepted) cannot lead out of one.
+    `../../etc` (a round an older foi-sender accepted) cannot lead out of one. `clean` says what
+    counts as already clean (calendar UIDs allow no `.`).
     """
-    if _CLEAN_NAME.fullmatch(text) and len(text) <= 64:
+    if clean.fullmatch(text) and len(text) <= 64:
         return text
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     readable = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")

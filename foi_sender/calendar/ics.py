@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from foi_sender.config import extra_holidays
 from foi_sender.errors import InputError
+from foi_sender.paths import slug
 
 if TYPE_CHECKING:  # pragma: no cover
     from icalendar import Calendar, Event
@@ -46,14 +46,9 @@ def uid_token(text: str) -> str:
     """A UID-safe token for a round name or council id (lower-case ASCII letters, digits, `-`).
 
     Already-clean text (`placements-2025`, `ynys-mon`) is used as it is; anything else is slugged
-    and gets 8 hex digits of its SHA-256, so `Round 1` and `round-1` never share a token.
+    as file names are. A name's token must never change: a re-import would duplicate its events.
     """
-    if _CLEAN_TOKEN.fullmatch(text) and len(text) <= 64:
-        return text
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:48].strip("-")
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    return f"{slug}-{digest}" if slug else digest
+    return slug(text, _CLEAN_TOKEN)
 
 
 @dataclass(frozen=True)
