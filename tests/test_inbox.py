@@ -599,3 +599,61 @@ def test_a_second_different_answer_is_held_until_assigned_with_replace(imap_home
     imap_home("inbox", "assign", str(line["id"]), "spring", "coventry", "--replace")
     assert imap_home.status()["coventry"]["reference"] == "FOI/25/0999"
     assert imap_home("inbox", "pending").stdout.startswith("Nothing held.")
+
+
+def test_a_second_answer_in_the_thread_is_held_before_it_is_read(imap_home, monkeypatch):
+    import foi_sender.replies as replies
+    from foi_sender.errors import ReplyError
+
+    imap_home.server.append("INBOX", imap_home.mail("coventry-response-html"))
+    imap_home("inbox", "fetch")
+    second = imap_home.mail("coventry-response-html").replace(
+        b"AM9PR06MB7441C2E0", b"AM9PR06MB7441FFFF"
+    )
+    imap_home.server.append("INBOX", second)
+
+    def unreadable(*args, **kwargs):  # a fault: any reply read from here on cannot be read
+        raise ReplyError("injected: the reader was asked")
+
+    monkeypatch.setattr(replies, "read_message", unreadable)
+    line = json.loads(imap_home("inbox", "fetch", "--json").stdout)["messages"][0]
+    # Read, it would be held as unreadable ("cannot read the outcome"); the thread and the
+    # answer recorded from another message already tell it is a second, different answer.
+    assert line["state"] == "held" and "already recorded" in line["result"], line
+    assert line["rule"] == "In-Reply-To/References"
+    assert imap_home.sql("SELECT kind FROM events") == [("response",)]
+
+
+def test_only_a_reply_with_other_bytes_is_told_apart_unread(imap_home, tmp_path):
+    from datetime import date
+
+    from foi_sender.ledger import open_ledger
+    from foi_sender.lifecycle import answered_otherwise, locate
+
+    reply = tmp_path / "coventry.txt"
+    reply.write_text("Dear Alex,\nThe information is attached.\nYours, FOI Team\n")
+    imap_home(
+        "respond",
+        "spring",
+        "coventry",
+        "--on",
+        "2025-05-07",
+        "--outcome",
+        "successful",
+        "--file",
+        str(reply),
+    )
+    other = tmp_path / "other.txt"
+    other.write_bytes(reply.read_bytes() + b"PS: a second letter.\n")
+    today, on = date(2025, 5, 13), date(2025, 5, 7)
+    ledger = open_ledger(imap_home.folder)
+    try:
+        located = locate(ledger, "spring", "coventry", today)
+        told = {
+            name: answered_otherwise(located, f, on=on, home=imap_home.folder, today=today)
+            for name, f in (("same", reply), ("other", other))
+        }
+    finally:
+        ledger.close()
+    assert told["same"] is None  # the same bytes may be the same answer: read it to tell
+    assert "already recorded for spring/coventry" in told["other"]

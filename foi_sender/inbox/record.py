@@ -17,6 +17,7 @@ from foi_sender.ledger import Ledger
 from foi_sender.lifecycle import (
     REVIEW,
     REVIEW_CHASER,
+    answered_otherwise,
     locate,
     record_acknowledgement,
     record_bounce,
@@ -78,6 +79,9 @@ def decide(
     facts = mail = None
     template = ctx.templates.get(_round_of(ctx, forced), ctx.latest_template)
     if found.kind in (kinds.RESPONSE, kinds.REVIEW_RESPONSE, kinds.UNRELATED) or forced:
+        held = None if forced else _held_unread(ctx, msg, raw_file, found)
+        if held is not None:
+            return held
         mail = _mail(msg, raw_file)
         facts = _read(ctx, mail, template)
         reference = facts.reference if facts else None
@@ -91,6 +95,41 @@ def decide(
         # Read for matching with the latest round's questions; this round asked others.
         facts = _read(ctx, mail, matched_template)
     return _settle(ctx, msg, key, raw_file, found, matched, facts, reference)
+
+
+def _held_unread(ctx: Context, msg: Message, raw_file: Path, found) -> Outcome | None:
+    """A second, different answer to a request answered before, held without reading the reply
+    (the same outcome and reason reading it would give). Only when its thread headers or reply
+    tag match it: the other rules may need the council reference read from the reply."""
+    if ctx.dry_run or ctx.replace:
+        return None
+    matched = match(ctx.index, msg, found.text, None)
+    if matched.rule is None or not matched.rule.startswith(_READ_FREE_RULES):
+        return None
+    kind = kinds.RESPONSE if found.kind == kinds.UNRELATED else found.kind
+    if kind == kinds.RESPONSE and matched.thread_kind in (REVIEW, REVIEW_CHASER):
+        kind = kinds.REVIEW_RESPONSE
+    located = locate(ctx.ledger, *_names(ctx, matched.request_id), ctx.today, ctx.extra)
+    on = _received_on(msg, located.state, ctx.today)
+    review = kind == kinds.REVIEW_RESPONSE
+    why = answered_otherwise(
+        located, raw_file, on=on, home=ctx.home, today=ctx.today, review=review
+    )
+    if why is None:
+        return None
+    return Outcome(
+        "held",
+        kind,
+        f"held: {why}",
+        found.evidence,
+        matched.request_id,
+        matched.rule,
+        matched.guesses,
+    )
+
+
+# `match` tries these before any rule that uses the reply's reference.
+_READ_FREE_RULES = ("In-Reply-To/References", "reply tag ")
 
 
 def _mail(msg: Message, raw_file: Path):

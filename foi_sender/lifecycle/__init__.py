@@ -30,6 +30,7 @@ from foi_sender.lifecycle.record import (
 from foi_sender.lifecycle.respond import (
     Recorded,
     RecordedReply,
+    answered_otherwise,
     record_response,
     respond_from_file,
     respond_located,
@@ -56,6 +57,7 @@ from foi_sender.lifecycle.state import (
 )
 
 __all__ = [
+    "answered_otherwise",
     "BROKEN",
     "FOLLOW_UPS",
     "MAX_EVENT_SPAN",

@@ -66,16 +66,11 @@ def record_response(
     from foi_sender.exemptions import normalise_exemptions
 
     state = located.state
-    require_sent(state)
-    check_day(state, on, today, "the response date")
+    _check_answer_day(state, on, today, review)
     if outcome not in OUTCOMES:
         raise InputError(f"unknown outcome {outcome!r}: use one of {', '.join(OUTCOMES)}")
     if reference is not None:
         check_text(reference, "--reference", max_length=100)
-    if review and state.review_requested_on is None and not state.broken:
-        raise InputError("no internal review was sent for this request; record the response itself")
-    if review and state.review_requested_on and on < state.review_requested_on:
-        raise InputError(f"the review answer {on} is before the review was asked for")
     if file is not None and not file.is_file():
         raise InputError(f"{file}: no such file")
     data = {"outcome": outcome, "exemptions": list(normalise_exemptions(exemptions))}
@@ -118,6 +113,33 @@ def record_response(
     return Recorded(new=True, learned=tuple(learned))
 
 
+def _check_answer_day(state: RequestState, on: date, today: date, review: bool) -> None:
+    require_sent(state)
+    check_day(state, on, today, "the response date")
+    if review and state.review_requested_on is None and not state.broken:
+        raise InputError("no internal review was sent for this request; record the response itself")
+    if review and state.review_requested_on and on < state.review_requested_on:
+        raise InputError(f"the review answer {on} is before the review was asked for")
+
+
+def answered_otherwise(
+    located: Located, file: Path, *, on: date, home: Path, today: date, review: bool = False
+) -> str | None:
+    """Why `record_response` will refuse the reply in `file` (without `replace_earlier`), told
+    before the reply is read: an answer is recorded already, and not from a file with these
+    bytes. Only the same bytes can be the same answer (`_same_answer`), so whatever the reply
+    says, it is a different one. None when it must be read to tell."""
+    state = located.state
+    try:
+        _check_answer_day(state, on, today, review)
+    except InputError:
+        return None  # refused for another reason, which the full read reports as before
+    earlier = _earlier_answer(state, "review_response" if review else "response")
+    if earlier is None or _same_file(earlier, home, file):
+        return None
+    return _already_answered(state, earlier, review)
+
+
 def _learn_addresses(
     located: Located, home: Path, file: Path, kept: str, on: date, text, registry=None
 ) -> list:
@@ -148,8 +170,10 @@ def _same_answer(earlier: EventRow, on: date, data: dict, home: Path, file: Path
         return False
     if list(earlier.data.get("exemptions", [])) != data["exemptions"]:
         return False
-    if file is None:
-        return True
+    return file is None or _same_file(earlier, home, file)
+
+
+def _same_file(earlier: EventRow, home: Path, file: Path) -> bool:
     kept = earlier.data.get("file")
     try:
         return kept is not None and (home / kept).read_bytes() == file.read_bytes()
