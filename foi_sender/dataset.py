@@ -21,7 +21,6 @@ from typing import NamedTuple
 from foi_sender.config import atomic_write
 from foi_sender.lifecycle import round_with_states
 
-FORMATS = ("csv", "json")
 DEFAULT_QUESTIONS = range(1, 6)  # a round whose template has no schema: the request's five
 
 
@@ -91,11 +90,6 @@ def _field_words(f) -> str:
 def _schema(schema) -> str:
     where = schema.source.name if schema.source else f"{schema.template}.questions.yaml"
     return f"read from the answer by its type, as declared in {where}"
-
-
-def dataset_rows(home: Path, settings, round_name: str) -> list[dict]:
-    """One row per council of ROUND, keyed by its `columns` in order."""
-    return dataset_table(home, settings, round_name)[1]
 
 
 def dataset_table(home: Path, settings, round_name: str) -> tuple[list[Column], list[dict]]:

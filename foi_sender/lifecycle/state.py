@@ -53,7 +53,6 @@ class RequestState:
     review_outcome: str | None = None
     withdrawn_on: date | None = None
     clarified_on: date | None = None
-    last_chased_on: date | None = None
     review_letter: MessageRow | None = None
     review_grounds: str | None = None
     answers: dict = field(default_factory=dict)
@@ -327,7 +326,6 @@ def _state_from(request, letters, messages, events, today, extra, calendar, cloc
     sent_reviews = [m for m in messages if m.kind == REVIEW and m.status == "sent"]
     review = sent_reviews[0] if sent_reviews else None
     reviews_any = [m for m in messages if m.kind == REVIEW]
-    chases = [m for m in messages if m.kind == OVERDUE_CHASER and m.status == "sent"]
     review_fields = _review_fields(review, regime, calendar, today, extra)
     if facts.get("review_answered_on"):
         review_fields["review_days_late"] = None  # late only while it is unanswered
@@ -343,7 +341,6 @@ def _state_from(request, letters, messages, events, today, extra, calendar, cloc
         review_window_closes=(
             deadlines.review_window_closes(response_on, regime, extra) if response_on else None
         ),
-        last_chased_on=deadlines.london_date(chases[-1].sent_at) if chases else None,
         # Without a sent one, the latest attempt (a failed letter may have been drafted again).
         review_letter=review or (reviews_any[-1] if reviews_any else None),
         events=events,

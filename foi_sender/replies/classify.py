@@ -83,11 +83,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[ \n]+(?=[A-Z(\d\"'“‘])|\n[ ]*\n")
 _HEADING_LINE = re.compile(r"^[^\n]{0,44}[^\s.,;:!?(\-–—&/]$\n(?=[ ]*[A-Z\d])", re.M)
 
 
-def _sentences(text: str) -> tuple[str, ...]:
-    """Sentences, and headings or labels (a short line with no closing punctuation) on their own."""
-    return _split(text)[0]
-
-
 @functools.lru_cache(maxsize=32)
 def _split(text: str) -> tuple[tuple[str, ...], str, tuple[tuple[str, ...], str] | None]:
     """The sentences, them one a line, and (for ASCII text) both lowercased for `_folded`.
