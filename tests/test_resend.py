@@ -84,6 +84,19 @@ def bounced(home, run, smtp_server, tmp_path) -> Flow:
     return flow
 
 
+def give_walsall_its_new_address(flow) -> None:
+    flow(
+        "councils",
+        "set-email",
+        "walsall",
+        NEW,
+        "--source",
+        "walsall.gov.uk/foi",
+        "--force",
+        at=RESENT,
+    )
+
+
 def test_a_bounced_letter_goes_again_to_the_new_address_threaded_to_the_first(bounced, tmp_path):
     flow, server = bounced, bounced.server
     # Still the address that bounced: refused, naming the fix, nothing sent or recorded.
@@ -100,16 +113,7 @@ def test_a_bounced_letter_goes_again_to_the_new_address_threaded_to_the_first(bo
     status = flow("status", "spring", at=RESENT).stdout
     assert "send spring --retry-bounced" in status
 
-    flow(
-        "councils",
-        "set-email",
-        "walsall",
-        NEW,
-        "--source",
-        "walsall.gov.uk/foi",
-        "--force",
-        at=RESENT,
-    )
+    give_walsall_its_new_address(flow)
     dry = flow("send", "spring", "--retry-bounced", "--dry-run", at=RESENT).stdout
     assert re.search(rf"walsall\s+{re.escape(OLD)}\s+{re.escape(NEW)}", dry)
     assert len(server.messages) == 2
@@ -170,16 +174,7 @@ def test_resend_is_decided_again_inside_the_lock(bounced, monkeypatch):
     from foi_sender.followups import prepare_resend, send_prepared
 
     flow = bounced
-    flow(
-        "councils",
-        "set-email",
-        "walsall",
-        NEW,
-        "--source",
-        "walsall.gov.uk/foi",
-        "--force",
-        at=RESENT,
-    )
+    give_walsall_its_new_address(flow)
     monkeypatch.setenv("FOI_SENDER_NOW", RESENT)
     settings = load_settings(flow.home)
     one = prepare_resend(flow.home, settings, "spring")
