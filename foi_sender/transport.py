@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
@@ -40,15 +40,27 @@ PASSWORD_ENV = "FOI_SENDER_SMTP_PASSWORD"
 KEYRING_SERVICE = "yagmail"
 
 
-class _HeaderClasses(HeaderRegistry):
-    """The email package's header registry, making each header's class once, not per header.
+class _Header(BaseHeader):
+    """A header that folds itself once, however many letters it goes into."""
 
-    HeaderRegistry builds a new class with type() every time a header is set (a third of the
-    cost of building a letter); the classes it would build are the same each time.
+    def fold(self, *, policy) -> str:
+        folded = self.__dict__.get("_folded")
+        if folded is None or folded[0] is not policy:
+            folded = self._folded = (policy, super().fold(policy=policy))
+        return folded[1]
+
+
+class _Headers(HeaderRegistry):
+    """The email package's header registry, remembering the headers it made.
+
+    HeaderRegistry builds a new class with type() for every header it is given, and parses every
+    value, although most headers of a round are the same in every letter: From, Reply-To, the
+    placeholder Date, and the MIME headers set_content adds. A header object never changes once
+    made, so one parsed (and, as _Header, folded) header can go into every letter that has it.
     """
 
     def __init__(self):
-        super().__init__()
+        super().__init__(base_class=_Header)
         self._made: dict[str, type] = {}
 
     def __getitem__(self, name: str) -> type:
@@ -58,8 +70,12 @@ class _HeaderClasses(HeaderRegistry):
             made = self._made[key] = super().__getitem__(name)
         return made
 
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (one registry, made once, lives as long)
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return super().__call__(name, value)
 
-_POLICY = policy.SMTP.clone(header_factory=_HeaderClasses())
+
+_POLICY = policy.SMTP.clone(header_factory=_Headers())
 
 
 def new_message_id(requester: Requester) -> str:
@@ -92,29 +108,21 @@ def build_message(
     ):
         check_text(value, what)
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = _header("From", formataddr((requester.name, requester.email)))
+    msg["From"] = formataddr((requester.name, requester.email))
     msg["To"] = formataddr((to_name, to_address))
-    msg["Reply-To"] = _header(
-        "Reply-To",
+    msg["Reply-To"] = (
         reply_address(requester.email, thread[0] if thread else message_id)
         if requester.reply_tag
-        else requester.email,
+        else requester.email
     )
     msg["Subject"] = subject
-    msg["Date"] = _header("Date", _date(when))
+    msg["Date"] = _date(when)
     msg["Message-ID"] = message_id
     if thread:
         msg["In-Reply-To"] = thread[-1]
         msg["References"] = " ".join(thread)
     msg.set_content(body, charset="utf-8", cte="quoted-printable")
     return msg
-
-
-@functools.lru_cache(maxsize=8)
-def _header(name: str, value: str):
-    """A header that is the same in every letter of a round, parsed once: the email package
-    takes a header object as it is."""
-    return _POLICY.header_factory(name, value)
 
 
 _DATE = b"\r\nDate: "

@@ -420,3 +420,61 @@ def test_a_letter_built_once_carries_the_bytes_it_would_have_if_built_when_sent(
     )
 
     assert prebuild(**letter).at(when) == build_message(**letter, when=when).as_bytes()
+
+
+def _plain_email_package(letter: dict, when: datetime) -> bytes:
+    """The letter as the standard library alone makes it: no header shared between letters."""
+    from email.message import EmailMessage
+    from email.utils import formataddr
+
+    from foi_sender.replytag import reply_address
+
+    requester, thread = letter["requester"], letter.get("thread", ())
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = formataddr((requester.name, requester.email))
+    msg["To"] = formataddr((letter["to_name"], letter["to_address"]))
+    first = thread[0] if thread else letter["message_id"]
+    msg["Reply-To"] = (
+        reply_address(requester.email, first) if requester.reply_tag else requester.email
+    )
+    msg["Subject"] = letter["subject"]
+    msg["Date"] = format_datetime(when.astimezone(ZoneInfo("Europe/London")))
+    msg["Message-ID"] = letter["message_id"]
+    if thread:
+        msg["In-Reply-To"] = thread[-1]
+        msg["References"] = " ".join(thread)
+    msg.set_content(letter["body"], charset="utf-8", cte="quoted-printable")
+    return msg.as_bytes()
+
+
+def test_letters_built_one_after_another_are_each_what_the_email_package_makes_alone():
+    """Headers the letters of a round share are parsed and folded once, then reused: each
+    letter must still be byte for byte what the email package makes of it on its own, whatever
+    was built before it (the same name at another address, the same subject long enough to
+    fold, a reply tag, a thread)."""
+    from foi_sender.config import Requester
+
+    when = datetime(2026, 7, 31, 23, 59, 59, tzinfo=ZoneInfo("UTC"))
+    plain = Requester("Alex Example", "alex@example.org")
+    welsh = Requester("Siân Example", "sian@example.org", reply_tag=True)
+    long_subject = "Freedom of Information request: residential placements of looked after " * 2
+    letters = [
+        dict(requester=requester, to_name=name, to_address=to, subject=subject, body=body,
+             message_id=f"<foi.{number}@example.org>", thread=thread)
+        for number, (requester, name, to, subject, body, thread) in enumerate(
+            [
+                (plain, "Cyngor Sir Ynys Môn", "foi@ynysmon.llyw.cymru", long_subject, "é\n", ()),
+                (plain, "Cyngor Sir Ynys Môn", "foi@ynysmon.llyw.cymru", long_subject, "e\n", ()),
+                (plain, "Kent County Council", "foi@ynysmon.llyw.cymru", "Request", "b\n", ()),
+                (welsh, "Kent County Council", "foi@kent.gov.uk", long_subject, "b\n", ()),
+                (welsh, "Kent, County Council", "foi@kent.gov.uk", "Review", "c\n",
+                 ("<foi.3@example.org>",)),
+                (plain, "Kent, County Council", "foi@kent.gov.uk", "Review", "c\n",
+                 ("<foi.3@example.org>", "<foi.4@example.org>")),
+                (plain, "Cyngor Sir Ynys Môn", "foi@ynysmon.llyw.cymru", long_subject, "é\n", ()),
+            ]
+        )
+    ]  # fmt: skip
+
+    for letter in letters:
+        assert prebuild(**letter).at(when) == _plain_email_package(letter, when), letter
