@@ -189,15 +189,58 @@ def ledger_path(home: Path) -> Path:
 
 
 class Ledger:
-    def __init__(self, connection: sqlite3.Connection, path: Path, *, read_only: bool = False):
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        *,
+        read_only: bool = False,
+        wal: bool = False,
+    ):
         self.db = connection
         self.path = path
         # Opened `mode=ro` (read_ledger): nothing can be recorded, and calendar SEQUENCEs are
         # worked out as they would be recorded, without recording them.
         self.read_only = read_only
+        self.wal = wal  # every commit appends to the -wal file, in order (see finish)
+        self._unsynced = False
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.sync()
+        finally:
+            self.db.close()
+
+    def sync(self) -> None:
+        """Make durable the commits finish made without an fsync of their own."""
+        if not self._unsynced:
+            return
+        try:
+            descriptor = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:  # checkpointed and removed: already in the ledger itself
+            self._unsynced = False
+            return
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        self._unsynced = False
+
+    @contextmanager
+    def _without_fsync(self) -> Iterator[None]:
+        """The transaction inside is committed (a crash cannot undo it) but not fsynced (a power
+        cut can, until the next fsynced commit or sync()). Only in WAL mode: there a commit is
+        an append to one file, so the next fsync of that file makes this one durable too, and
+        a power cut loses at most a tail of the latest commits, never one in the middle."""
+        if not self.wal:
+            yield
+            return
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            yield
+        finally:
+            self._unsynced = True
+            self.db.execute("PRAGMA synchronous = FULL")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -376,8 +419,15 @@ class Ledger:
         reply: str | None,
         at: datetime,
     ) -> None:
-        """sending -> sent | failed | uncertain | queued (a temporary failure, retried later)."""
-        with self.transaction() as db:
+        """sending -> sent | failed | uncertain | queued (a temporary failure, retried later).
+
+        Committed without an fsync of its own: the next letter's claim fsyncs it along with
+        itself, and close() (or sync()) fsyncs the last one. A letter is sent twice only if its
+        `sending` mark is lost, and claim's fsync guards that before any byte goes out; if a
+        power cut undoes this commit instead, the letter is found `sending` and called
+        uncertain, never sent again on its own: as after a crash between the server's reply and
+        this commit. So each letter costs one fsync, not two."""
+        with self._without_fsync(), self.transaction() as db:
             db.execute(
                 "UPDATE messages SET status = ?, last_error = ?, sent_at = ? WHERE id = ?",
                 (
@@ -525,7 +575,7 @@ def open_ledger(home: Path, *, create: bool = True, or_read_only: bool = False) 
         db = sqlite3.connect(path, isolation_level=None, timeout=5.0)
         try:
             db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA journal_mode = WAL")
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             db.execute("PRAGMA synchronous = FULL")
             _migrate(db, path)
         except BaseException:
@@ -540,7 +590,7 @@ def open_ledger(home: Path, *, create: bool = True, or_read_only: bool = False) 
         if or_read_only:
             return read_ledger(home)
         raise
-    return Ledger(db, path)
+    return Ledger(db, path, wal=mode == "wal")
 
 
 def read_ledger(home: Path) -> Ledger:
