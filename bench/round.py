@@ -12,7 +12,10 @@ A real SMTP server (aiosmtpd, in a thread of this process, on 127.0.0.1) receive
 (B) floor B: floor A plus two fsynced SQLite commits a message (WAL, synchronous = FULL: one
     before the SMTP transaction, one after), which is what sending exactly once costs;
 (C) the pre-built floor: smtplib sending foi-sender's very bytes over one connection, building
-    nothing: little but the server and the interpreter.
+    nothing: little but the server and the interpreter;
+(L) the libraries' floor: floor A after importing the libraries a round of foi-sender cannot do
+    without (click, Jinja2, PyYAML, yagmail, sqlite3, tomllib; keyring refused, as foi-sender
+    refuses it when no password is looked up there): the least any sender built on them takes.
 (before) with --baseline DIR: `foi-sender send` again, run from another copy of the package and
     its templates (say `git archive main foi_sender templates | tar -x -C DIR`) in the same
     interpreter and venv, so a change is timed beside what it replaces, under the same load.
@@ -85,6 +88,14 @@ for sender, to, subject, message_id, body in letters:
 smtp.quit()
 """
 
+# The same, after importing what foi-sender's send path is built on.
+FLOOR_LIBRARIES = (
+    "import sys\n"
+    "sys.modules['keyring'] = None\n"
+    "import click, jinja2.sandbox, sqlite3, tomllib, yaml, yagmail\n"
+    "del sys.modules['keyring']\n"
+) + FLOOR_BUILT
+
 FLOOR_BYTES = """\
 import pickle, smtplib, sys
 with open(sys.argv[1], "rb") as handle:
@@ -105,6 +116,8 @@ RUN_BASELINE = (
 FLOOR_A = "floor A: EmailMessage+smtplib"
 FLOOR_B = "floor B: A + 2 fsynced commits"
 FLOOR_C = "floor C: pre-built bytes"
+FLOOR_L = "floor L: A + the libraries' imports"
+FLOORS = (FLOOR_A, FLOOR_B, FLOOR_C, FLOOR_L)
 
 
 class Counting:
@@ -204,10 +217,12 @@ def measure(
     letters.write_bytes(pickle.dumps(fields))
     messages.write_bytes(pickle.dumps(raw))
     built, pre_built = tmp / "floor_built.py", tmp / "floor_bytes.py"
+    with_libraries = tmp / "floor_libraries.py"
     built.write_text(FLOOR_BUILT, encoding="utf-8")
     pre_built.write_text(FLOOR_BYTES, encoding="utf-8")
+    with_libraries.write_text(FLOOR_LIBRARIES, encoding="utf-8")
     sides = (SEND, BASELINE) if baseline else (SEND,)
-    times: dict[str, list[float]] = {side: [] for side in (*sides, FLOOR_A, FLOOR_B, FLOOR_C)}
+    times: dict[str, list[float]] = {side: [] for side in (*sides, *FLOORS)}
     sizes: dict[str, int] = {}
     server = ["127.0.0.1", str(port)]
     for run in range(runs + 1):  # run 0 warms every side and is not counted
@@ -220,6 +235,7 @@ def measure(
             FLOOR_A: [PYTHON, built, letters, *server],
             FLOOR_B: [PYTHON, built, letters, *server, journal],
             FLOOR_C: [PYTHON, pre_built, messages, *server],
+            FLOOR_L: [PYTHON, with_libraries, letters, *server],
         }
         if baseline:
             before = tmp / f"home-{councils}-{run}-baseline"
@@ -301,12 +317,21 @@ def main() -> None:
                 if side not in sides:
                     continue
                 took = sides[side][pick]
-                ratio = {floor: took / sides[floor][pick] for floor in (FLOOR_A, FLOOR_B, FLOOR_C)}
+                ratio = {floor: took / sides[floor][pick] for floor in FLOORS}
                 print(
                     f"  ratios of {label}: {name} / A {ratio[FLOOR_A]:.2f} (target <= {TARGET_A}),"
                     f" {name} / B {ratio[FLOOR_B]:.2f} (target <= {TARGET_B}),"
-                    f" {name} / pre-built {ratio[FLOOR_C]:.2f}"
+                    f" {name} / pre-built {ratio[FLOOR_C]:.2f}, {name} / L {ratio[FLOOR_L]:.2f}"
                 )
+            least = sides[FLOOR_L][pick] / sides[FLOOR_A][pick]
+            print(
+                f"  ratio of {label}: floor L / floor A {least:.2f}"
+                + (
+                    f": importing the libraries alone is over {TARGET_A}x"
+                    if least > TARGET_A
+                    else ""
+                )
+            )
     if handler.without_helo:
         print(
             f"\nnote: {handler.without_helo} SMTP sessions sent MAIL without EHLO/HELO first (a"
