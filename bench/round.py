@@ -309,7 +309,7 @@ def main() -> None:
         print(f"\n{councils} councils")
         for side, (med, least, size) in sides.items():
             print(
-                f"  {side:<31} {med:7.3f} s  (min {least:6.3f} s; {med / councils * 1000:5.2f} ms"
+                f"  {side:<36} {med:7.3f} s  (min {least:6.3f} s; {med / councils * 1000:5.2f} ms"
                 f" and {size:,} bytes a letter)"
             )
         for label, pick in (("medians", 0), ("minimums", 1)):

@@ -215,16 +215,22 @@ class Ledger:
         """Make durable the commits finish made without an fsync of their own."""
         if not self._unsynced:
             return
+        self._unsynced = False  # tried once: a failure is reported once, not again at close
+        # The log is beside the file SQLite opened, which is the ledger's target if it is a link.
+        log = self.db.execute("PRAGMA database_list").fetchone()[2] + "-wal"
         try:
-            descriptor = os.open(f"{self.path}-wal", os.O_RDONLY)
-        except FileNotFoundError:  # checkpointed and removed: already in the ledger itself
-            self._unsynced = False
-            return
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        self._unsynced = False
+            descriptor = os.open(log, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+        except FileNotFoundError:  # checkpointed into the ledger and removed: durable already
+            pass
+        except OSError as exc:
+            raise LedgerError(
+                f"{log}: cannot write it to disk ({exc.strerror}); after a power cut the last "
+                "letter sent could show as uncertain"
+            ) from exc
 
     @contextmanager
     def _without_fsync(self) -> Iterator[None]:

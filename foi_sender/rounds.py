@@ -363,6 +363,7 @@ def send_messages(
             else:
                 getattr(report, outcome).append((request.council_id, reply))
             progress(request.council_id, outcome)
+        ledger.sync()  # the last letter's mark, which no next claim will fsync
     except FoiError as exc:
         _abort(transport)
         told = _with_report(exc, report)

@@ -21,7 +21,7 @@ pytest_plugins = ["smtp_server"]
 SYNC = re.compile(r"^\d+\s+(fsync|fdatasync)\((\d+)<([^>]*)>\)\s+=\s+0$")
 
 
-def synced_files(home: Path, smtp_server, councils: int, trace: Path) -> list[tuple[str, str]]:
+def synced_files(home: Path, smtp_server, councils: int, trace: Path) -> list[tuple[str, Path]]:
     """(call, file) for every fsync and fdatasync of a whole round of `councils` letters."""
     strace = shutil.which("strace")
     assert strace, "this test counts fsyncs with strace: install it (apt install strace)"
@@ -37,21 +37,62 @@ def synced_files(home: Path, smtp_server, councils: int, trace: Path) -> list[tu
     for line in trace.read_text().splitlines():
         found = SYNC.match(line)
         assert found, f"an fsync that strace did not show whole, or that failed: {line}"
-        calls.append((found[1], Path(found[3]).name))
+        calls.append((found[1], Path(found[3])))
     return calls
 
 
 def test_each_letter_costs_one_fsync_and_the_last_mark_is_synced_at_close(smtp_server, tmp_path):
     few = synced_files(tmp_path / "few", smtp_server, 4, tmp_path / "few.trace")
     more = synced_files(tmp_path / "more", smtp_server, 14, tmp_path / "more.trace")
+    log = tmp_path / "more" / "foi.sqlite-wal"
 
     # Ten letters more, ten syncs more: one a letter (it was two before issue 15).
     assert len(more) - len(few) == 10
     # Every letter's sync is of the ledger's write-ahead log, the only file a claim writes...
-    assert [file for _, file in more].count("foi.sqlite-wal") >= 14
+    assert [file for _, file in more].count(log) >= 14
     # ...and the run ends by syncing it once more, for the last letter's `sent` mark, whether
     # or not SQLite then checkpoints it into the ledger (which it does only when no other
     # process has the ledger open).
-    assert more.count(("fsync", "foi.sqlite-wal")) == 1
-    assert ("fsync", "foi.sqlite-wal") in more[-3:]
+    assert more.count(("fsync", log)) == 1
+    assert ("fsync", log) in more[-3:]
     assert len(smtp_server.messages) == 18
+
+
+def test_a_ledger_kept_elsewhere_through_a_link_has_its_own_log_synced(smtp_server, tmp_path):
+    """SQLite follows the link and keeps the log beside the real file: that is the one synced."""
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    home.mkdir()
+    (home / "foi.sqlite").symlink_to(elsewhere / "foi.sqlite")
+
+    calls = synced_files(home, smtp_server, 3, tmp_path / "trace")
+
+    assert ("fsync", elsewhere / "foi.sqlite-wal") in calls[-3:]
+    assert not (home / "foi.sqlite-wal").exists()
+
+
+def test_a_log_that_cannot_be_synced_at_the_end_is_one_clear_error(smtp_server, home, run):
+    """A disk that fails the last fsync (EIO, injected): the letters went and are recorded as
+    sent, and the user is told in one line that the record may not survive a power cut."""
+    import errno
+    import os
+
+    write_smtp_home(home, smtp_server, councils=3)
+    real_fsync = os.fsync
+
+    def failing_for_the_log(descriptor):
+        if os.readlink(f"/proc/self/fd/{descriptor}").endswith("foi.sqlite-wal"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_fsync(descriptor)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", failing_for_the_log)
+        result = run("send", "r1", "--all", "--yes")
+
+    assert result.exit_code != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output, result.output
+    assert "foi.sqlite-wal: cannot write it to disk (Input/output error)" in errors[0]
+    assert "(before that, this run: 3 sent)" in errors[0]
+    assert len(smtp_server.messages) == 3
+    assert [row.status for row in ledger_rows(home).values()] == ["sent"] * 3
