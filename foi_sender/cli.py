@@ -273,17 +273,19 @@ def councils_discover(
     """
     from foi_sender.config import config_path
     from foi_sender.discovery import choose_councils, discover
-    from foi_sender.discovery.crawl import Politeness
+    from foi_sender.discovery.crawl import Politeness, certificates
 
     chosen = choose_councils(app.home, tuple(council_ids), missing, every)
-    email = app.settings.requester.email if config_path(app.home).exists() else None
+    settings = app.settings if config_path(app.home).exists() else None
+    verify = certificates(settings.discover_ca_file if settings else None)
     politeness = Politeness(gap=gap, request_timeout=timeout)
     with progress_bar(len(chosen), "Discovering") as bar:
         try:
             outcomes = discover(
                 app.home,
                 chosen,
-                requester_email=email,
+                requester_email=settings.requester.email if settings else None,
+                verify=verify,
                 concurrency=concurrency,
                 politeness=politeness,
                 progress=lambda o: bar.update(1, f"{o.council_id}: {o.outcome}"),

@@ -143,6 +143,7 @@ class Settings:
     alarm_days: int = 2
     extra_holidays: tuple[date, ...] = ()
     imap: ImapSettings | None = None
+    discover_ca_file: str | None = None  # trusted by `councils discover` as well as its bundle
 
 
 def extra_holidays(settings: Settings | None) -> tuple[date, ...]:
@@ -181,6 +182,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "ca_file": str,
         "timeout": (int, float),
     },
+    "discover": {"ca_file": str},
 }
 _SECRET_KEYS = {"password", "pass", "passwd", "token", "secret"}
 
@@ -274,6 +276,7 @@ def _build(raw: dict, path: Path) -> Settings:
         alarm_days=alarm_days,
         extra_holidays=_extra_holidays(cal.get("extra_holidays", [])),
         imap=_imap_settings(raw["imap"]) if "imap" in raw else None,
+        discover_ca_file=raw.get("discover", {}).get("ca_file"),
     )
 
 
@@ -413,6 +416,11 @@ extra_holidays = []       # ISO dates proclaimed after the holidays package was 
 # security = "ssl"          # ssl | starttls | none
 # user = {email}
 # folder = "INBOX"
+
+# Councils' websites (`foi-sender councils discover`) are checked against certifi's list of CAs,
+# or SSL_CERT_FILE's (SSL_CERT_DIR's) when set. Behind a proxy that inspects TLS, name its CA here.
+# [discover]
+# ca_file = "/path/to/ca.pem"   # trust this CA as well
 """
 
 

@@ -68,6 +68,7 @@ def discover(
     councils: list[Council],
     *,
     requester_email: str | None,
+    verify=True,  # crawl.certificates()
     concurrency: int = 8,
     politeness=None,
     progress: Callable[[Outcome], None] = lambda outcome: None,
@@ -85,14 +86,14 @@ def discover(
     try:
         return asyncio.run(
             _discover_all(
-                home, ledger, councils, requester_email, concurrency, politeness, progress
+                home, ledger, councils, requester_email, verify, concurrency, politeness, progress
             )
         )
     finally:
         ledger.close()
 
 
-async def _discover_all(home, ledger, councils, email, concurrency, politeness, progress):
+async def _discover_all(home, ledger, councils, email, verify, concurrency, politeness, progress):
     import asyncio
 
     from foi_sender.discovery.crawl import Fetcher, open_client
@@ -102,7 +103,7 @@ async def _discover_all(home, ledger, councils, email, concurrency, politeness, 
     limit = asyncio.Semaphore(concurrency)
     rejected = store.rejected(ledger)
     outcomes: list[Outcome] = []
-    async with open_client(politeness, agent, concurrency) as client:
+    async with open_client(politeness, agent, concurrency, verify) as client:
         fetcher = Fetcher(client, politeness, agent, home / CACHE_DIR, config.now())
 
         async def one(council: Council) -> None:

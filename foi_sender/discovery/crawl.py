@@ -12,9 +12,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+from foi_sender.errors import ConfigError
 
 MAX_BYTES = 2 * 1024 * 1024
+ROBOTS_REDIRECTS = 5  # RFC 9309 2.3.1.2: follow at least five
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CACHE_AGE = timedelta(days=1)
 _TMP = itertools.count()
@@ -65,9 +68,7 @@ class Fetcher:
 
                 parts = urlsplit(url)
                 try:
-                    answer = await self.get(
-                        f"{parts.scheme}://{parts.netloc}/robots.txt", text=True
-                    )
+                    answer = await self._robots_txt(f"{parts.scheme}://{parts.netloc}/robots.txt")
                     body = answer.html if answer.status == 200 and answer.html else ""
                 except Unreachable:
                     body = ""
@@ -76,6 +77,17 @@ class Fetcher:
                 if delay:
                     host.gap = max(host.gap, float(delay))
             return host.robots
+
+    async def _robots_txt(self, url: str) -> Response:
+        """Redirects followed: a site moved to https answers http://.../robots.txt with a 301,
+        and reading that as "no robots.txt" would crawl what the site forbids."""
+        answer = await self.get(url, text=True)
+        for _ in range(ROBOTS_REDIRECTS):
+            if not answer.location:
+                break
+            url = urljoin(url, answer.location)
+            answer = await self.get(url, text=True)
+        return answer
 
     async def allowed(self, url: str) -> bool:
         return (await self.robots(url)).can_fetch(url, self.user_agent)
@@ -204,6 +216,8 @@ def _reason(exc: Exception) -> str:
 
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
+    if refused := _certificate_error(exc):
+        return f"TLS certificate failed verification: {refused.verify_message.rstrip('.')}"
     if isinstance(exc, httpx.ConnectError):
         return f"cannot connect ({exc})" if str(exc) else "cannot connect"
     if isinstance(exc, httpx.ProxyError):
@@ -211,12 +225,23 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def open_client(politeness: Politeness, user_agent: str, concurrency: int):
-    """httpx honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (trust_env) as curl does."""
+def _certificate_error(exc: BaseException | None):
+    """The ssl module's verdict on a certificate, under httpx's and httpcore's wrappers."""
+    import ssl
+
+    while exc is not None and not isinstance(exc, ssl.SSLCertVerificationError):
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+def open_client(politeness: Politeness, user_agent: str, concurrency: int, verify=True):
+    """httpx honours HTTP_PROXY, HTTPS_PROXY and NO_PROXY (trust_env) as curl does; verify is
+    what certificates() returns."""
     import httpx
 
     return httpx.AsyncClient(
         trust_env=True,
+        verify=verify,
         follow_redirects=False,  # each hop is checked against the council's domains
         headers={"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml"},
         timeout=httpx.Timeout(politeness.request_timeout),
@@ -225,3 +250,21 @@ def open_client(politeness: Politeness, user_agent: str, concurrency: int):
             max_keepalive_connections=max(4, concurrency * 2),
         ),
     )
+
+
+def certificates(ca_file: str | None):
+    """The CAs councils' sites are checked against: certifi's (httpx's default), or
+    SSL_CERT_FILE's (SSL_CERT_DIR's) when set, plus ca_file ([discover] in foi.toml), such as a
+    TLS-inspecting proxy's. Loaded before any crawl, so a bad ca_file is one error up front."""
+    if ca_file is None:
+        return True
+    import ssl
+
+    import httpx
+
+    context = httpx.create_ssl_context(verify=True, trust_env=True)
+    try:
+        context.load_verify_locations(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"[discover] ca_file {ca_file}: cannot load it ({exc})") from exc
+    return context

@@ -147,5 +147,7 @@ def _on_site(url: str, domains: set[str]) -> bool:
 
 
 def _path_key(url: str) -> str:
+    """The scheme counts: an old http:// link that answers 301 to the same page over https
+    must still lead there."""
     parts = urlsplit(url)
-    return f"{(parts.hostname or '').lower()}{parts.path.rstrip('/') or '/'}"
+    return f"{parts.scheme}://{(parts.hostname or '').lower()}{parts.path.rstrip('/') or '/'}"

@@ -530,9 +530,9 @@ COUNCILS = {
 }
 
 
-def registry_yaml() -> str:
+def registry_yaml(councils: dict | None = None) -> str:
     lines = ["# Test registry: fixture councils on loopback", "councils:"]
-    for council_id, (nation, homepage, *_rest) in COUNCILS.items():
+    for council_id, (nation, homepage, *_rest) in (councils or COUNCILS).items():
         regime = "FOISA" if nation == "Scotland" else "FOIA"
         lines += [
             f"  - id: {council_id}",
@@ -546,3 +546,138 @@ def registry_yaml() -> str:
 
 def all_sites() -> dict[str, dict[str, Route]]:
     return {host: build() for host, build in SITES.items()}
+
+
+# -- councils reached over https: the proxy tunnels CONNECT to its TLS server (tests/web/proxy.py)
+
+
+def harbourside() -> dict[str, Route]:
+    """Moved to https, as most councils have: every http:// address answers 301 there (robots.txt
+    too), and the FOI page's old CMS still links "Make a request" with an absolute http:// URL."""
+    site, domain = "Harbourside Borough Council", "harbourside.gov.uk"
+    foi = "/council-and-democracy/freedom-of-information"
+    return {
+        "/robots.txt": Route(
+            f"User-agent: *\nDisallow: /search\nDisallow: {foi}/previous-requests\n".encode(),
+            content_type="text/plain",
+        ),
+        "/": _html(
+            page(
+                site,
+                "Harbourside Borough Council",
+                """
+<p>Find out about <a href="/council-and-democracy">the council and democracy</a>.</p>""",
+                domain=domain,
+            )
+        ),
+        "/council-and-democracy": _html(
+            page(
+                site,
+                "Council and democracy",
+                f"""
+<ul><li><a href="/council-and-democracy/councillors">Councillors and committees</a></li>
+<li><a href="{foi}">Freedom of information</a></li>
+<li><a href="/council-and-democracy/elections">Elections and voting</a></li></ul>""",
+                [("Council and democracy", "/council-and-democracy")],
+                domain=domain,
+            )
+        ),
+        foi: _html(
+            page(
+                site,
+                "Freedom of information",
+                f"""
+<p>You have the right to ask for any recorded information we hold.</p>
+<p><a href="http://www.harbourside.gov.uk{foi}/make-a-request">Make a request</a></p>
+<p><a href="{foi}/previous-requests">Freedom of information requests we have answered</a></p>""",
+                [("Council and democracy", "/council-and-democracy")],
+                domain=domain,
+            )
+        ),
+        f"{foi}/make-a-request": _html(
+            page(
+                site,
+                "Make a freedom of information request",
+                """
+<p>Email your request to foi@harbourside.gov.uk, or write to the Information Governance Officer,
+Harbour House, Harbourside HB1 2AB. We will reply within 20 working days.</p>""",
+                [
+                    ("Council and democracy", "/council-and-democracy"),
+                    ("Freedom of information", foi),
+                ],
+                domain=domain,
+            )
+        ),
+        f"{foi}/previous-requests": _html(
+            page(
+                site,
+                "Requests we have answered",
+                "<p>Ask for these by email: disclosures@harbourside.gov.uk</p>",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def _foi_homepage(site: str, domain: str) -> dict[str, Route]:
+    """A small site whose homepage gives the FOI address: only a bad certificate hides it."""
+    return {
+        "/": _html(
+            page(
+                site,
+                site,
+                f"""
+<h2>Freedom of information</h2>
+<p>To make a freedom of information request, email foi@{domain}.</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+HTTPS_SITES = {
+    "www.harbourside.gov.uk": harbourside,
+    "www.stonebury.gov.uk": lambda: _foi_homepage("Stonebury City Council", "stonebury.gov.uk"),
+    "www.marshfield.gov.uk": lambda: _foi_homepage("Marshfield Council", "marshfield.gov.uk"),
+}
+HTTPS_ONLY = {"www.harbourside.gov.uk"}
+# stonebury's certificate comes from a CA nobody trusts; marshfield's is for another host name
+BAD_CERTS = {"www.stonebury.gov.uk": "other-ca", "www.marshfield.gov.uk": "other-name"}
+_BAD_CERT = "unreachable (TLS certificate failed verification: "
+
+# council id -> (nation, homepage, expected outcome, best FOI address, review address), as COUNCILS
+HTTPS_COUNCILS = {
+    "exampleshire": (
+        "England",
+        "https://www.exampleshire.gov.uk/",
+        "found",
+        "foi.requests@exampleshire.gov.uk",
+        "foi.reviews@exampleshire.gov.uk",
+    ),
+    "harbourside": (
+        "England",
+        "http://www.harbourside.gov.uk/",
+        "found",
+        "foi@harbourside.gov.uk",
+        None,
+    ),
+    "stonebury": (
+        "England",
+        "https://www.stonebury.gov.uk/",
+        _BAD_CERT + "unable to get local issuer certificate)",
+        None,
+        None,
+    ),
+    "marshfield": (
+        "Wales",
+        "https://www.marshfield.gov.uk/",
+        _BAD_CERT + "Hostname mismatch, certificate is not valid for 'www.marshfield.gov.uk')",
+        None,
+        None,
+    ),
+}
+
+
+def https_sites() -> dict[str, dict[str, Route]]:
+    """Every fixture site: each answers http and, through CONNECT, https."""
+    return {**all_sites(), **{host: build() for host, build in HTTPS_SITES.items()}}
