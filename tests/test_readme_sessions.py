@@ -22,8 +22,9 @@ The convention (README.md, Development): a block is replayed when the line befor
 - `setup=sent`: a home (`init`) that sent the round `spring-2025` on 14 April 2025, as the demo
   does. `setup=bounced`: a home that sent the round `spring` to Walsall and Leicester on 14 April
   2025, and imported Postfix's report that Walsall's letter bounced (as tests/test_resend.py
-  does). `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY,
-  and a home with their registry. `setup=imap`: a pymap server on 127.0.0.1 holding the inbox
+  does). `setup=web`: the fixture council sites (tests/web) behind a loopback proxy in HTTP_PROXY
+  and HTTPS_PROXY, and a home with their registry (Exampleshire's homepage https, the proxy's
+  test CA in `[discover] ca_file`). `setup=imap`: a pymap server on 127.0.0.1 holding the inbox
   corpus (tests/fixtures/inbox), and a home that sent the round `spring` to its councils on
   14 April 2025 (as scripts/inbox_session.py does).
 """
@@ -163,10 +164,15 @@ def no_setup(home: Path, env: dict):
 
 @contextlib.contextmanager
 def web_setup(home: Path, env: dict):
-    write_initial_config(home, "Alex Example", "alex@example.org", None)
-    (home / "councils.yaml").write_text(registry_yaml(), encoding="utf-8")
+    config = write_initial_config(home, "Alex Example", "alex@example.org", None)
+    # Exampleshire is reached over https, as real councils are; the proxy's test CA is named
+    # as a user behind a TLS-inspecting proxy would name theirs.
+    registry = registry_yaml().replace("http://www.exampleshire", "https://www.exampleshire")
+    (home / "councils.yaml").write_text(registry, encoding="utf-8")
     with ProxyServer(Web(all_sites())) as proxy:
-        env["HTTP_PROXY"] = proxy.url
+        with config.open("a", encoding="utf-8") as handle:
+            handle.write(f'\n[discover]\nca_file = "{proxy.ca_file}"\n')
+        env.update(HTTP_PROXY=proxy.url, HTTPS_PROXY=proxy.url)
         yield
 
 
