@@ -313,6 +313,14 @@ def councils_discover(
         f"{found} of {len(outcomes)} councils have a proposal: `foi-sender councils candidates` "
         "shows the evidence, `foi-sender councils accept ID` writes one."
     )
+    notes = [f"{o.council_id}: {note}" for o in outcomes for note in o.notes]
+    if notes:
+        click.echo("\n".join(["", *notes]))
+        click.echo(
+            "An address on a domain not proven the council's is never proposed: if you know it "
+            "is theirs, record it with `foi-sender councils set-email ID ADDRESS --source TEXT` "
+            "(or `councils import`)."
+        )
 
 
 def _outcome_json(outcome) -> dict:
@@ -323,6 +331,7 @@ def _outcome_json(outcome) -> dict:
         "review_email": outcome.review.as_json() if outcome.review else None,
         "moved_to": outcome.moved_to,
         "pages": outcome.pages,
+        "notes": list(outcome.notes),
     }
 
 

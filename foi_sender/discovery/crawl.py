@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_REDIRECTS = 5
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CACHE_AGE = timedelta(days=1)
 _TMP = itertools.count()
