@@ -267,7 +267,8 @@ def councils_discover(
     """Find councils' FOI addresses on their own websites, with evidence.
 
     Follows freedom-of-information links from each council's homepage (at most 8 pages, 3 clicks
-    deep, its own domain only, robots.txt honoured) and keeps what it finds as proposals: see them
+    deep, its own domain only, robots.txt honoured; an address on another gov.uk-like domain only if
+    that domain redirects to the council's) and keeps what it finds as proposals: see them
     with `councils candidates`, write them with `councils accept`. Nothing is written to
     councils.yaml by this command. Pages fetched in the last day are reused, so a re-run resumes.
     """

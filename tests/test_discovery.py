@@ -21,7 +21,7 @@ from foi_sender import __version__
 from foi_sender.cli import cli
 from foi_sender.config import write_initial_config
 from tests.web.proxy import ProxyServer, Route, Web
-from tests.web.sites import COUNCILS, PROBED_HOSTS, all_sites, registry_yaml
+from tests.web.sites import COUNCILS, PROBED_HOSTS, all_sites, kelby_sites, registry_yaml
 
 GAP = 0.1
 TIMEOUT = 0.5
@@ -236,24 +236,30 @@ def test_the_other_domains_robots_txt_is_obeyed(crawled):
     ]
 
 
-def test_the_bare_name_is_asked_only_when_www_gives_no_answer(crawled):
-    _, _, candidates, hits = crawled
-    [mine] = [c for c in candidates if c["address"] == "information.requests@kelbycouncil.gov.uk"]
-    assert mine["evidence"].endswith(
+def test_the_bare_name_is_asked_only_when_www_gives_no_answer(home, proxy, crawled):
+    """And a redirect from a name anyone can register (www.kelbyhomes.co.uk) is never asked."""
+    proxy.web.sites.update(kelby_sites(TIMEOUT))
+    (home / "councils.yaml").write_text(
+        "councils:\n  - id: kelby\n    name: Kelby Borough Council\n    nation: England\n"
+        "    regime: FOIA\n    homepage: http://www.kelby.gov.uk/\n"
+    )
+    proxy.web.hits.clear()
+    args = ("--json", "--gap", "0.05", "--timeout", str(TIMEOUT))
+    result = invoke(home, proxied_env(proxy.url), "councils", "discover", "kelby", *args)
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["foi_email"]["address"] == "information.requests@kelbycouncil.gov.uk"
+    assert row["foi_email"]["evidence"].endswith(
         "[kelbycouncil.gov.uk is the council's: http://kelbycouncil.gov.uk/ redirects to "
         "http://www.kelby.gov.uk/]"
     )
+    assert row["notes"] == []  # foi@kelbyhomes.co.uk: not even a note
+    hits = proxy.web.hits
     assert paths(hits, "www.kelbycouncil.gov.uk") == ["/robots.txt", "/"]
     assert paths(hits, "kelbycouncil.gov.uk") == ["/robots.txt", "/"]
-    assert paths(hits, "www.westmarchshire.gov.uk")  # and a www. that answers is enough
-    assert "westmarchshire.gov.uk" not in {h.host for h in hits}
-
-
-def test_a_redirect_from_a_domain_anyone_can_register_proves_nothing(crawled):
-    """www.kelbyhomes.co.uk redirects to the council's site, but is never asked."""
-    _, _, candidates, hits = crawled
-    assert "foi@kelbyhomes.co.uk" not in {c["address"] for c in candidates}
     assert not [h for h in hits if "kelbyhomes" in h.host]
+    # where www. answers, the bare name is never asked
+    assert "westmarchshire.gov.uk" not in {h.host for h in crawled[3]}
 
 
 def test_no_other_domain_is_asked_when_the_councils_own_address_is_found(crawled):
