@@ -346,3 +346,11 @@ def test_python_dash_m(tmp_path):
     from foi_sender import __version__
 
     assert version.stdout.strip().endswith(__version__)
+
+
+def test_the_outcomes_respond_offers_are_the_ones_the_ledger_records():
+    """cli.py spells them out so `--help` need not import lifecycle; they must not drift."""
+    from foi_sender.cli import OUTCOME_CHOICE
+    from foi_sender.lifecycle import OUTCOMES
+
+    assert tuple(OUTCOME_CHOICE.choices) == OUTCOMES

@@ -34,7 +34,6 @@ __all__ = [
     "MAX_QUESTION",
     "STATUSES",
     "Answer",
-    "OUTCOMES",
     "SUPPORTED_SUFFIXES",
     "Mail",
     "ReplyFacts",
@@ -45,7 +44,6 @@ __all__ = [
 ]
 
 DEFAULT_TEMPLATE = "placements_request"
-OUTCOMES = ("successful", "partially_successful", "refused", "not_held", "redirected")
 
 
 @dataclass(frozen=True)
