@@ -29,7 +29,7 @@ MAX_PROBES = 2
 class Verdict:
     domain: str
     owned: bool
-    says: str  # "http://www.leics.gov.uk/ redirects to ..."; or why the domain is not proven
+    says: str  # "leics.gov.uk is the council's: ... redirects to ..." (or why not)
 
 
 async def prove(
@@ -58,11 +58,11 @@ def public_sector(domain: str) -> bool:
     return any(domain.endswith("." + suffix) for suffix in PUBLIC_SECTOR)
 
 
-def to_probe(elsewhere: list[Proposal]) -> tuple[list[tuple[str, Proposal]], list[Proposal]]:
+def to_probe(found: list[Proposal]) -> tuple[list[tuple[str, Proposal]], list[Proposal]]:
     """(domain, its best address) for the first MAX_PROBES public-sector domains, best first;
     and the best address of each public-sector domain left over."""
     chosen: dict[str, Proposal] = {}
-    for proposal in elsewhere:
+    for proposal in found:
         domain = registrable_domain(proposal.address.rpartition("@")[2]) or ""
         if public_sector(domain):
             chosen.setdefault(domain, proposal)
@@ -71,9 +71,9 @@ def to_probe(elsewhere: list[Proposal]) -> tuple[list[tuple[str, Proposal]], lis
 
 
 async def probe(fetcher: Fetcher, domain: str, scheme: str, council_domains: set[str]) -> Verdict:
-    """Ask www.DOMAIN first: 199 of the 207 homepages in councils.yaml are www. hosts, and many
-    gov.uk names answer only there (the bare name often has no address at all). The bare name is
-    asked only when www. gives no HTTP answer."""
+    """Ask www.DOMAIN first: 199 of the 207 homepages in councils.yaml are www. hosts, so that is
+    where a council's name is served, and an alias is set up the same way; a bare name may have
+    no web server at all. The bare name is asked only when www. gives no HTTP answer."""
     try:
         return await _follow(fetcher, f"{scheme}://www.{domain}/", domain, council_domains)
     except Unreachable:
