@@ -267,7 +267,8 @@ def councils_discover(
     """Find councils' FOI addresses on their own websites, with evidence.
 
     Follows freedom-of-information links from each council's homepage (at most 8 pages, 3 clicks
-    deep, its own domain only, robots.txt honoured) and keeps what it finds as proposals: see them
+    deep, its own domain only, robots.txt honoured; an address on another gov.uk-like domain only if
+    that domain redirects to the council's) and keeps what it finds as proposals: see them
     with `councils candidates`, write them with `councils accept`. Nothing is written to
     councils.yaml by this command. Pages fetched in the last day are reused, so a re-run resumes.
     """
@@ -315,6 +316,14 @@ def councils_discover(
         f"{found} of {len(outcomes)} councils have a proposal: `foi-sender councils candidates` "
         "shows the evidence, `foi-sender councils accept ID` writes one."
     )
+    notes = [f"{o.council_id}: {note}" for o in outcomes for note in o.notes]
+    if notes:
+        click.echo("\n".join(["", *notes]))
+        click.echo(
+            "An address on a domain not proven the council's is never proposed: if you know it "
+            "is theirs, record it with `foi-sender councils set-email ID ADDRESS --source TEXT` "
+            "(or `councils import`)."
+        )
 
 
 def _outcome_json(outcome) -> dict:
@@ -325,6 +334,7 @@ def _outcome_json(outcome) -> dict:
         "review_email": outcome.review.as_json() if outcome.review else None,
         "moved_to": outcome.moved_to,
         "pages": outcome.pages,
+        "notes": list(outcome.notes),
     }
 
 

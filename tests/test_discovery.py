@@ -21,7 +21,7 @@ from foi_sender import __version__
 from foi_sender.cli import cli
 from foi_sender.config import write_initial_config
 from tests.web.proxy import ProxyServer, Route, Web
-from tests.web.sites import COUNCILS, all_sites, registry_yaml
+from tests.web.sites import COUNCILS, PROBED_HOSTS, all_sites, kelby_sites, registry_yaml
 
 GAP = 0.1
 TIMEOUT = 0.5
@@ -153,12 +153,140 @@ def test_unreachable_sites_say_why(crawled):
     assert outcomes["nowhere"]["outcome"].startswith("unreachable (HTTP 502")
 
 
+# -- an address on another domain: proposed only when that domain is the council's --------------
+
+
+def paths(hits, host: str) -> list[str]:
+    return [h.path for h in hits if h.host == host]
+
+
+def test_an_alias_that_redirects_to_the_council_is_proposed_with_the_proof(crawled, site_home):
+    """Leicestershire's case: foi@leics.gov.uk published on leicestershire.gov.uk."""
+    _, outcomes, candidates, hits = crawled
+    [mine] = [c for c in candidates if c["address"] == "foi@wmarch.gov.uk"]
+    proof = "wmarch.gov.uk is the council's: http://www.wmarch.gov.uk/ redirects to http://www.westmarchshire.gov.uk/"
+    assert mine["council_id"] == "westmarchshire" and mine["evidence"].endswith(f"[{proof}]")
+    assert mine["url"] == "http://www.westmarchshire.gov.uk/your-council/freedom-of-information"
+    assert outcomes["westmarchshire"]["notes"] == []
+    # robots.txt, then the root; the redirect's target is the council's site, not fetched again
+    assert paths(hits, "www.wmarch.gov.uk") == ["/robots.txt", "/"]
+    assert paths(hits, "www.westmarchshire.gov.uk").count("/") == 1
+    home, env = site_home
+    shown = invoke(home, env, "councils", "candidates", "westmarchshire")
+    assert proof in shown.stdout
+
+
+def test_a_welsh_councils_welsh_language_name_is_proven_hop_by_hop(crawled):
+    """Site on .gov.wales, address on the .llyw.cymru name, which redirects to its own /cy/ and
+    then to the site; another Welsh body's .gov.wales address is not the council's."""
+    _, outcomes, candidates, hits = crawled
+    mine = {c["address"]: c for c in candidates if c["council_id"] == "oakvale"}
+    best = mine["rhyddidgwybodaeth@broderwen.llyw.cymru"]
+    assert best["evidence"].endswith(
+        "[broderwen.llyw.cymru is the council's: http://www.broderwen.llyw.cymru/ redirects to "
+        "http://www.oakvale.gov.wales/cy/]"
+    )
+    assert paths(hits, "www.broderwen.llyw.cymru") == ["/robots.txt", "/", "/cy/"]
+    assert "/cy/" not in paths(hits, "www.oakvale.gov.wales")
+    assert "archives@westglamarchives.gov.wales" not in mine
+    assert outcomes["oakvale"]["notes"] == [
+        "archives@westglamarchives.gov.wales not proposed: www.westglamarchives.gov.wales does "
+        "not redirect to the council's site"
+    ]
+
+
+def test_welsh_councils_do_not_share_gov_wales():
+    from foi_sender.discovery.extract import registrable_domain
+    from foi_sender.discovery.rank import own_address
+
+    assert registrable_domain("www.anglesey.gov.wales") == "anglesey.gov.wales"
+    assert registrable_domain("ynysmon.llyw.cymru") == "ynysmon.llyw.cymru"
+    assert registrable_domain("belfasttrust.hscni.net") == "belfasttrust.hscni.net"
+    assert not own_address("foi@powys.gov.wales", {"anglesey.gov.wales"})
+    assert own_address("foi@anglesey.gov.wales", {"anglesey.gov.wales"})
+
+
+def test_other_domains_not_proven_are_not_proposed_and_the_output_says_why(crawled):
+    _, outcomes, candidates, hits = crawled
+    assert not [c for c in candidates if c["council_id"] == "eastbury"]
+    assert outcomes["eastbury"]["outcome"] == "nothing found"
+    assert outcomes["eastbury"]["notes"] == [
+        "foi@eastburywolds.gov.uk not proposed: www.eastburywolds.gov.uk does not redirect to "
+        "the council's site",
+        "foi@northmoor.gov.uk not proposed: www.northmoor.gov.uk redirects to "
+        "www.northmoorcounty.gov.uk",
+        "foi@eastburycrematorium.gov.uk not checked (at most 2 other domains)",
+    ]
+    assert paths(hits, "www.eastburywolds.gov.uk") == ["/robots.txt", "/"]
+    asked = {h.host for h in hits}
+    # a redirect elsewhere is not followed, the third domain is past the cap, police.uk is
+    # never a council's
+    for host in ("www.northmoorcounty.gov.uk", "www.eastburycrematorium.gov.uk"):
+        assert host not in asked and host.removeprefix("www.") not in asked
+    assert not [h for h in asked if "police" in h]
+
+
+def test_the_other_domains_robots_txt_is_obeyed(crawled):
+    _, outcomes, candidates, hits = crawled
+    assert paths(hits, "www.sdean.gov.uk") == ["/robots.txt"]
+    assert "sdean.gov.uk" not in {h.host for h in hits}  # no bare-name detour round robots.txt
+    assert not [c for c in candidates if c["council_id"] == "southdean"]
+    assert outcomes["southdean"]["notes"] == [
+        "foi@sdean.gov.uk not proposed: robots.txt of www.sdean.gov.uk disallows it"
+    ]
+
+
+def test_the_bare_name_is_asked_only_when_www_gives_no_answer(home, proxy, crawled):
+    """And a redirect from a name anyone can register (www.kelbyhomes.co.uk) is never asked."""
+    proxy.web.sites.update(kelby_sites(TIMEOUT))
+    (home / "councils.yaml").write_text(
+        "councils:\n  - id: kelby\n    name: Kelby Borough Council\n    nation: England\n"
+        "    regime: FOIA\n    homepage: http://www.kelby.gov.uk/\n"
+    )
+    proxy.web.hits.clear()
+    args = ("--json", "--gap", "0.05", "--timeout", str(TIMEOUT))
+    result = invoke(home, proxied_env(proxy.url), "councils", "discover", "kelby", *args)
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)
+    assert row["foi_email"]["address"] == "information.requests@kelbycouncil.gov.uk"
+    assert row["foi_email"]["evidence"].endswith(
+        "[kelbycouncil.gov.uk is the council's: http://kelbycouncil.gov.uk/ redirects to "
+        "http://www.kelby.gov.uk/]"
+    )
+    assert row["notes"] == []  # foi@kelbyhomes.co.uk: not even a note
+    hits = proxy.web.hits
+    assert paths(hits, "www.kelbycouncil.gov.uk") == ["/robots.txt", "/"]
+    assert paths(hits, "kelbycouncil.gov.uk") == ["/robots.txt", "/"]
+    assert not [h for h in hits if "kelbyhomes" in h.host]
+    # where www. answers, the bare name is never asked
+    assert "westmarchshire.gov.uk" not in {h.host for h in crawled[3]}
+
+
+def test_no_other_domain_is_asked_when_the_councils_own_address_is_found(crawled):
+    """Exampleshire's FOI page names the fire service's gov.uk address: not asked about."""
+    _, outcomes, _, hits = crawled
+    assert not [h for h in hits if "exampleshirefire" in h.host]
+    assert outcomes["exampleshire"]["notes"] == []
+
+
+def test_discover_text_lists_the_unproven_addresses_and_what_to_do(site_home):
+    home, env = site_home
+    result = invoke(home, env, "councils", "discover", "southdean", "--gap", "0")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert (
+        "southdean: foi@sdean.gov.uk not proposed: robots.txt of www.sdean.gov.uk disallows it"
+        in lines
+    )
+    assert "councils set-email ID ADDRESS --source TEXT" in result.stdout
+
+
 # -- politeness, from the server's log -----------------------------------------------------------
 
 
 def test_only_the_councils_hosts_are_asked(crawled):
     _, _, _, hits = crawled
-    allowed = HOMEPAGE_HOSTS | {"www.newtown-council.gov.uk"}
+    allowed = HOMEPAGE_HOSTS | {"www.newtown-council.gov.uk"} | PROBED_HOSTS
     assert {h.host for h in hits} <= allowed
     assert not [h for h in hits if h.host == "www.shared-services.co.uk"]
     assert all(h.absolute for h in hits), "every request went through HTTP_PROXY"

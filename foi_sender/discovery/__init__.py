@@ -61,6 +61,7 @@ class Outcome:
     review: Candidate | None
     moved_to: str | None
     pages: int
+    notes: tuple[str, ...] = ()  # an address on another domain not proven the council's, and why
 
 
 def discover(
@@ -137,13 +138,23 @@ def _keep(ledger, result) -> Outcome:
         )
         for p in result.proposals
     ]
+    # The notes go into the ledger with the outcome: the record of why nothing was proposed.
+    recorded = result.outcome + (f" ({'; '.join(result.notes)})" if result.notes else "")
     store.replace_site_candidates(
-        ledger, result.council_id, candidates, result.outcome, result.moved_to, result.pages, now
+        ledger, result.council_id, candidates, recorded, result.moved_to, result.pages, now
     )
     kept = store.candidates(ledger, (result.council_id,))
     best = next((c for c in kept if c.kind == "foi"), None)
     review = next((c for c in kept if c.kind == "review"), None)
-    return Outcome(result.council_id, result.outcome, best, review, result.moved_to, result.pages)
+    return Outcome(
+        result.council_id,
+        result.outcome,
+        best,
+        review,
+        result.moved_to,
+        result.pages,
+        tuple(result.notes),
+    )
 
 
 def list_candidates(home: Path, council_ids: tuple[str, ...] = ()) -> list[Candidate]:

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from foi_sender.errors import ConfigError
 
 MAX_BYTES = 2 * 1024 * 1024
-ROBOTS_REDIRECTS = 5  # RFC 9309 2.3.1.2: follow at least five
+MAX_REDIRECTS = 5  # for pages and robots.txt alike (RFC 9309 2.3.1.2: follow at least five)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CACHE_AGE = timedelta(days=1)
 _TMP = itertools.count()
@@ -82,7 +82,7 @@ class Fetcher:
         """Redirects followed: a site moved to https answers http://.../robots.txt with a 301,
         and reading that as "no robots.txt" would crawl what the site forbids."""
         answer = await self.get(url, text=True)
-        for _ in range(ROBOTS_REDIRECTS):
+        for _ in range(MAX_REDIRECTS):
             if not answer.location:
                 break
             url = urljoin(url, answer.location)

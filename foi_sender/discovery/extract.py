@@ -180,9 +180,23 @@ def plausible(address: str) -> bool:
     return registrable_domain(address.rpartition("@")[2]) is not None
 
 
+# Second-level domains the Public Suffix List does not list, under which each public body holds
+# its own name, as under gov.uk: the Welsh Government gives Welsh councils one under gov.wales and
+# one under llyw.cymru (anglesey.gov.wales, ynysmon.llyw.cymru), and the HSC Business Services
+# Organisation gives each Northern Ireland trust one under hscni.net. Without them every Welsh
+# council's domain would be gov.wales, shared with the Welsh Government and the 21 others.
+PUBLIC_BODY_SUFFIXES = ("gov.wales", "llyw.cymru", "hscni.net")
+
+
 def registrable_domain(host: str) -> str | None:
-    """exampleshire.gov.uk for www.exampleshire.gov.uk; None for a host on no known suffix."""
+    """exampleshire.gov.uk for www.exampleshire.gov.uk, anglesey.gov.wales for
+    www.anglesey.gov.wales; None for a host on no known suffix."""
     host = host.lower().rstrip(".")
+    for suffix in PUBLIC_BODY_SUFFIXES:
+        if host.endswith("." + suffix):
+            return host[: -len(suffix) - 1].rpartition(".")[2] + "." + suffix
+        if host == suffix:
+            return None  # the suffix itself, as gov.uk is
     if _psl().publicsuffix(host, accept_unknown=False) is None:
         return None
     return _psl().privatesuffix(host)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from foi_sender.discovery.extract import FOI_WORDS, REVIEW_WORDS, Found, registrable_domain
 
@@ -72,15 +72,56 @@ def score(found: Found, *, page_about_foi: bool, page_link_text: str) -> int:
 
 
 def propose(
-    pages: list[tuple[object, str]], domains: set[str], rejected: frozenset[str] = frozenset()
+    pages: list[tuple[object, str]],
+    domains: set[str],
+    rejected: frozenset[str] = frozenset(),
+    vouched: dict[str, str] | None = None,
 ) -> list[Proposal]:
     """Proposals from (Page, the text of the link that led to it), best first, one per address
-    and kind. Only FOI evidence counts: an address in a homepage footer is not proposed, and
-    decoys are kept (ranked low) only beside a real proposal of the same kind."""
-    best: dict[tuple[str, str], Proposal] = {}
+    and kind, on the council's domains or on another domain proven its own (`vouched`: domain ->
+    the proof, added to the evidence). Only FOI evidence counts: an address in a homepage footer
+    is not proposed, and decoys are kept (ranked low) only beside a real proposal of the same
+    kind."""
+    vouched = vouched or {}
+    kept = []
+    for kind in ("foi", "review"):
+        ranked = [
+            p
+            for p in _ranked(pages, rejected, kind)
+            if own_address(p.address, domains | set(vouched))
+        ]
+        if any(not is_decoy(p.address, p.evidence) for p in ranked):
+            kept.extend(_with_proof(p, vouched) for p in ranked)
+    return kept
+
+
+def elsewhere(
+    pages: list[tuple[object, str]], domains: set[str], rejected: frozenset[str] = frozenset()
+) -> list[Proposal]:
+    """What would be proposed, best first, if the other domains on the council's pages were its
+    own: addresses of a kind (foi, review) the council's own domains give no real proposal for,
+    decoys left out."""
+    own_kinds = {
+        p.kind for p in propose(pages, domains, rejected) if not is_decoy(p.address, p.evidence)
+    }
+    found = [
+        p
+        for kind in ("foi", "review")
+        if kind not in own_kinds
+        for p in _ranked(pages, rejected, kind)
+        if not own_address(p.address, domains)
+        and not is_whatdotheyknow(p.address)
+        and not is_decoy(p.address, p.evidence)
+    ]
+    return sorted(found, key=lambda p: (-p.score, p.address))
+
+
+def _ranked(pages: list[tuple[object, str]], rejected: frozenset[str], kind: str) -> list[Proposal]:
+    """Every address of this kind with FOI evidence, whatever its domain, best first."""
+    best: dict[str, Proposal] = {}
     for page, link_text in pages:
         for found in page.addresses:
-            if found.address in rejected or not own_address(found.address, domains):
+            if found.address in rejected or kind_of(found.context) != kind:
                 continue
             relevant = (
                 page.about_foi
@@ -90,17 +131,13 @@ def propose(
             if not relevant:
                 continue
             points = score(found, page_about_foi=page.about_foi, page_link_text=link_text)
-            proposal = Proposal(
-                kind_of(found.context), found.address, points, page.url, found.context
-            )
-            key = (proposal.kind, proposal.address)
-            if key not in best or best[key].score < points:
-                best[key] = proposal
-    kept = []
-    for kind in ("foi", "review"):
-        ranked = sorted(
-            (p for p in best.values() if p.kind == kind), key=lambda p: (-p.score, p.address)
-        )
-        if any(not is_decoy(p.address, p.evidence) for p in ranked):
-            kept.extend(ranked)
-    return kept
+            if found.address not in best or best[found.address].score < points:
+                best[found.address] = Proposal(kind, found.address, points, page.url, found.context)
+    return sorted(best.values(), key=lambda p: (-p.score, p.address))
+
+
+def _with_proof(proposal: Proposal, vouched: dict[str, str]) -> Proposal:
+    proof = vouched.get(registrable_domain(proposal.address.rpartition("@")[2]) or "")
+    if proof is None:
+        return proposal
+    return replace(proposal, evidence=f"{proposal.evidence} [{proof}]")

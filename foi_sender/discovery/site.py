@@ -6,11 +6,11 @@ import heapq
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from foi_sender.discovery.crawl import Fetcher, Unreachable
+from foi_sender.discovery.crawl import MAX_REDIRECTS, Fetcher, Unreachable
 from foi_sender.discovery.extract import FOI_WORDS, WAY_WORDS, Page, read_page, registrable_domain
+from foi_sender.discovery.ownership import prove
 from foi_sender.discovery.rank import Proposal, propose
 
-MAX_REDIRECTS = 5
 _STRONG = 3  # a link this good is followed even after the FOI page was found
 
 
@@ -21,6 +21,7 @@ class SiteResult:
     proposals: list[Proposal] = field(default_factory=list)
     moved_to: str | None = None  # the domain the homepage redirects to
     pages: int = 0
+    notes: list[str] = field(default_factory=list)  # why an address on its pages is not proposed
 
 
 def link_rank(text: str, url: str) -> int:
@@ -51,13 +52,16 @@ async def crawl_site(
         return result
     crawl = _Crawl(fetcher, domains, result, start)
     await crawl.run(page)
-    result.proposals = propose(crawl.seen, domains, rejected)
+    scheme = urlsplit(start).scheme
+    vouched, notes = await prove(fetcher, crawl.seen, domains, rejected, scheme)
+    result.proposals = propose(crawl.seen, domains, rejected, vouched)
     if any(p.kind == "foi" for p in result.proposals):
         result.outcome = "found"
     elif any(p.has_form and (p.about_foi or FOI_WORDS.search(t)) for p, t in crawl.seen):
         result.outcome = "form only"
     elif crawl.blocked and not any(p.about_foi for p, _ in crawl.seen):
         result.outcome = "blocked by robots.txt"
+    result.notes = notes
     return result
 
 

@@ -162,6 +162,8 @@ information request</a></p>
 Protection Officer at <a href="mailto:dpo@exampleshire.gov.uk">dpo@exampleshire.gov.uk</a>.</p>
 <p>Requests about policing go to the police force, not to us:
 <a href="mailto:foi@exampleshire.police.uk">foi@exampleshire.police.uk</a>.</p>
+<p>Exampleshire Fire and Rescue Service is a separate public authority: send requests about it
+to <a href="mailto:foi@exampleshirefire.gov.uk">foi@exampleshirefire.gov.uk</a>.</p>
 """,
                 [yc, tr, foi],
                 domain=domain,
@@ -468,6 +470,217 @@ def quietmere() -> dict[str, Route]:
     }
 
 
+def westmarchshire() -> dict[str, Route]:
+    """Like Leicestershire (foi@leics.gov.uk on leicestershire.gov.uk): the address is on the
+    council's short alias domain, whose site redirects to the council's."""
+    site, domain = "Westmarchshire County Council", "westmarchshire.gov.uk"
+    yc = ("Your council", "/your-council")
+    return {
+        "/": _html(
+            page(
+                site,
+                "Westmarchshire County Council",
+                """
+<p><a href="/your-council/freedom-of-information">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/your-council/freedom-of-information": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>You can ask for any recorded information we hold. Check our publication scheme first: what
+you want may already be published.</p>
+<h2>How to make a request</h2>
+<p>Email <a href="mailto:foi@wmarch.gov.uk">foi@wmarch.gov.uk</a>, or write to Information
+Governance, County Hall, Westmarch WM3 8RA. Tell us your name, an address for our reply and the
+information you want.</p>
+<p>We will reply within 20 working days.</p>""",
+                [yc],
+                domain=domain,
+            )
+        ),
+    }
+
+
+def wmarch() -> dict[str, Route]:
+    """The alias: no site of its own, a permanent redirect to the council's."""
+    return {"/": Route(None, 301, location="http://www.westmarchshire.gov.uk/")}
+
+
+def oakvale() -> dict[str, Route]:
+    """A bilingual Welsh council: the site on .gov.wales, its address on the Welsh-language
+    .llyw.cymru name (as anglesey.gov.wales and ynysmon.llyw.cymru); the page also names another
+    Welsh body's .gov.wales address, which is not the council's."""
+    site, domain = "Oakvale County Council / Cyngor Sir Bro Derwen", "oakvale.gov.wales"
+    return {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /search\n", content_type="text/plain"),
+        "/": _html(
+            page(
+                site,
+                "Oakvale County Council",
+                """
+<p><a href="http://www.broderwen.llyw.cymru/">Cymraeg</a></p>
+<p><a href="/council/access-to-information">Access to information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/council/access-to-information": _html(
+            page(
+                site,
+                "Freedom of Information / Rhyddid Gwybodaeth",
+                """
+<p>You have the right to ask for information we hold. Mae gennych hawl i ofyn am wybodaeth.</p>
+<p>Send your request to / Anfonwch eich cais at:
+<a href="mailto:rhyddidgwybodaeth@broderwen.llyw.cymru">rhyddidgwybodaeth@broderwen.llyw.cymru</a>
+</p>
+<p>You may write in Welsh or English; we will answer in the language you use.</p>
+<p>Records of the old county are kept by the regional archive service, which answers its own
+requests: archives@westglamarchives.gov.wales</p>""",
+                [("Council", "/council")],
+                domain=domain,
+            )
+        ),
+    }
+
+
+def broderwen() -> dict[str, Route]:
+    """The Welsh-language name: to its own /cy/ path, then to the council's site in Welsh."""
+    return {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /chwilio\n", content_type="text/plain"),
+        "/": Route(None, 301, location="/cy/"),
+        "/cy/": Route(None, 302, location="http://www.oakvale.gov.wales/cy/"),
+    }
+
+
+def westglamarchives() -> dict[str, Route]:
+    return {
+        "/": _html(
+            page(
+                "West Glamorgan Archive Service",
+                "West Glamorgan Archive Service",
+                "<p>Opening hours and how to visit.</p>",
+                domain="westglamarchives.gov.wales",
+            )
+        )
+    }
+
+
+def eastbury() -> dict[str, Route]:
+    """A district council whose requests go to a shared service on its own domain, with the
+    county's and a joint committee's addresses beside it (as district FOI pages name the county
+    for schools and social care): none of them is the district's own."""
+    site, domain = "Eastbury District Council", "eastbury.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Eastbury District Council",
+                """
+<p><a href="/freedom-of-information">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/freedom-of-information": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>Our information requests are handled by the Eastbury and Wolds Information Governance Service,
+which works for both councils. Email
+<a href="mailto:foi@eastburywolds.gov.uk">foi@eastburywolds.gov.uk</a>.</p>
+<p>We do not provide schools, social care, libraries or highways. Requests about them go to
+Northmoor County Council: <a href="mailto:foi@northmoor.gov.uk">foi@northmoor.gov.uk</a>.</p>
+<p>Freedom of information requests about the crematorium go to the joint committee:
+foi@eastburycrematorium.gov.uk</p>
+<p>Requests about policing go to the police: foi@northmoor.police.uk</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def eastburywolds() -> dict[str, Route]:
+    """The shared service's own site: it answers, and redirects nowhere."""
+    return {
+        "/": _html(
+            page(
+                "Eastbury and Wolds Shared Services",
+                "Eastbury and Wolds Shared Services",
+                "<p>Revenues, benefits and information governance for two councils.</p>",
+                domain="eastburywolds.gov.uk",
+            )
+        )
+    }
+
+
+def northmoor() -> dict[str, Route]:
+    """The county moved to a new name: its old one redirects there, not to Eastbury."""
+    return {"/": Route(None, 301, location="http://www.northmoorcounty.gov.uk/")}
+
+
+def southdean() -> dict[str, Route]:
+    """The address is on an alias whose robots.txt turns every crawler away."""
+    site, domain = "Southdean Council", "southdean.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Southdean Council",
+                """
+<p><a href="/council/foi">Freedom of information (FOI)</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/council/foi": _html(
+            page(
+                site,
+                "Freedom of information (FOI)",
+                """
+<p>To make a request under the Freedom of Information Act, email foi@sdean.gov.uk.</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
+def sdean() -> dict[str, Route]:
+    return {
+        "/robots.txt": Route(b"User-agent: *\nDisallow: /\n", content_type="text/plain"),
+        "/": Route(None, 301, location="http://www.southdean.gov.uk/"),
+    }
+
+
+def kelby() -> dict[str, Route]:
+    """The address is on a name whose www. host gives no answer; the bare name redirects."""
+    site, domain = "Kelby Borough Council", "kelby.gov.uk"
+    return {
+        "/": _html(
+            page(
+                site,
+                "Kelby Borough Council",
+                """
+<p><a href="/about-us/freedom-of-information">Freedom of information</a></p>""",
+                domain=domain,
+            )
+        ),
+        "/about-us/freedom-of-information": _html(
+            page(
+                site,
+                "Freedom of information",
+                """
+<p>To make a freedom of information request email
+<a href="mailto:information.requests@kelbycouncil.gov.uk">our information requests team</a>.
+</p>
+<p>Kelby Homes Ltd, the council's housing company, answers its own information requests:
+foi@kelbyhomes.co.uk</p>""",
+                domain=domain,
+            )
+        ),
+    }
+
+
 def cf(address: str, key: int = 0x4B) -> str:
     """Cloudflare's email protection encoding (for the fixture; the crawler decodes it)."""
     return f"{key:02x}" + "".join(f"{ord(ch) ^ key:02x}" for ch in address)
@@ -487,7 +700,41 @@ SITES = {
     "www.slowford.gov.uk": slowford,
     "www.brokenham.gov.uk": brokenham,
     "www.quietmere.gov.uk": quietmere,
+    "www.westmarchshire.gov.uk": westmarchshire,
+    "www.wmarch.gov.uk": wmarch,
+    "www.oakvale.gov.wales": oakvale,
+    "www.broderwen.llyw.cymru": broderwen,
+    "www.westglamarchives.gov.wales": westglamarchives,
+    "www.eastbury.gov.uk": eastbury,
+    "www.eastburywolds.gov.uk": eastburywolds,
+    "www.northmoor.gov.uk": northmoor,
+    "www.southdean.gov.uk": southdean,
+    "www.sdean.gov.uk": sdean,
 }
+
+# The other domains discovery asks about, beyond the homepages' hosts
+PROBED_HOSTS = {
+    "www.wmarch.gov.uk",
+    "www.broderwen.llyw.cymru",
+    "www.westglamarchives.gov.wales",
+    "www.eastburywolds.gov.uk",
+    "www.northmoor.gov.uk",
+    "www.sdean.gov.uk",
+}
+
+
+def kelby_sites(timeout: float) -> dict[str, dict[str, Route]]:
+    """Kelby's sites, for a crawl whose request timeout is `timeout`: its www. name gives no
+    answer within it (the proxy always answers, so a slow answer stands for none)."""
+    to_kelby = Route(None, 301, location="http://www.kelby.gov.uk/")
+    return {
+        "www.kelby.gov.uk": kelby(),
+        "www.kelbycouncil.gov.uk": {"/": Route(b"<html></html>", delay=timeout + 1)},
+        "kelbycouncil.gov.uk": {"/": to_kelby},
+        # Redirects to the council too, but anyone can register a .co.uk: never asked
+        "www.kelbyhomes.co.uk": {"/": to_kelby},
+    }
+
 
 # council id -> (nation, homepage, expected outcome, best FOI address, review address)
 COUNCILS = {
@@ -527,6 +774,22 @@ COUNCILS = {
     "brokenham": ("England", "http://www.brokenham.gov.uk/", "unreachable", None, None),
     "quietmere": ("England", "http://www.quietmere.gov.uk/", "nothing found", None, None),
     "nowhere": ("England", "http://www.nowhere.gov.uk/", "unreachable", None, None),
+    "westmarchshire": (
+        "England",
+        "http://www.westmarchshire.gov.uk/",
+        "found",
+        "foi@wmarch.gov.uk",
+        None,
+    ),
+    "oakvale": (
+        "Wales",
+        "http://www.oakvale.gov.wales/",
+        "found",
+        "rhyddidgwybodaeth@broderwen.llyw.cymru",
+        None,
+    ),
+    "eastbury": ("England", "http://www.eastbury.gov.uk/", "nothing found", None, None),
+    "southdean": ("England", "http://www.southdean.gov.uk/", "nothing found", None, None),
 }
 
 
