@@ -69,6 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
     scheme = "http"
     tls_port = 0  # where CONNECT tunnels lead
     protocol_version = "HTTP/1.1"
+    # Headers and body go in two writes (two TLS records over https): without this, Nagle holds
+    # the second for the client's delayed ACK, 40 ms a keep-alive response on Linux, which would
+    # pass for the site's own latency.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
@@ -208,13 +212,7 @@ class ProxyServer:
         self._folder = tempfile.TemporaryDirectory(prefix="fixture-tls-")
         certificates = _Certificates(web, Path(self._folder.name))
         self.ca_file = certificates.ca_file  # trust it (SSL_CERT_FILE, ca_file) to reach https
-        # Headers and body go as separate TLS records: without TCP_NODELAY the second waits
-        # for a delayed ACK (40 ms on Linux) on every keep-alive request.
-        tls_handler = type(
-            "TlsHandler",
-            (_Handler,),
-            {"web": web, "scheme": "https", "disable_nagle_algorithm": True},
-        )
+        tls_handler = type("TlsHandler", (_Handler,), {"web": web, "scheme": "https"})
         self.tls = _TlsServer(("127.0.0.1", 0), tls_handler)
         self.tls.context = certificates.server_context()
         handler = type("Handler", (_Handler,), {"web": web, "tls_port": self.tls.server_address[1]})
