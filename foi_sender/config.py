@@ -71,6 +71,25 @@ def stored_secret(env_var: str, keyring_service: str, user: str) -> tuple[str | 
         return None, "the keyring"
 
 
+def refuse_password_in_clear(what: str, host: str, encrypted: bool, fix: str) -> None:
+    """A password sent without TLS can be read by anyone on the way: only to this machine (a
+    local relay such as DavMail, a test server), never across a network."""
+    if encrypted or _this_machine(host):
+        return
+    raise ConfigError(f"{what} would send your password unencrypted to {host}: {fix}")
+
+
+def _this_machine(host: str) -> bool:
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 # C0 but tab, DEL, C1, and Unicode's two line breaks: one search over each value (a registry
 # of 1,000 councils has 7,000), and which it was is worked out only when one is found.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")

@@ -29,6 +29,7 @@ from foi_sender.config import (
     SmtpSettings,
     check_email,
     check_text,
+    refuse_password_in_clear,
     stored_secret,
     write_then_rename,
 )
@@ -213,6 +214,12 @@ def smtp_password(settings: SmtpSettings) -> str | None:
     """From the environment, else yagmail's keyring entry; never prompted for."""
     if not settings.login:
         return None
+    refuse_password_in_clear(
+        '[smtp] security = "none"',
+        settings.host,
+        settings.security != "none",
+        'use "starttls" or "ssl" (or login = false for a relay that takes no login)',
+    )
     user = settings.user
     if not user:
         # Checked first: with a password but no user, smtplib would log in as "" and the server's
@@ -276,9 +283,10 @@ class SmtpTransport:
                     f"cannot log in to {s.host}:{s.port} for now: {_describe(exc)}"
                 ) from exc
             if isinstance(exc, smtplib.SMTPAuthenticationError):
+                said = _text(exc.smtp_error)
                 raise AuthenticationError(
                     f"the SMTP server {s.host} refused the login for {s.user} "
-                    f"({exc.smtp_code} {_text(exc.smtp_error)}): check the stored password"
+                    f"({exc.smtp_code} {said}): {_what_to_do_about_the_login(said)}"
                 ) from exc
             if isinstance(exc, ssl.SSLCertVerificationError):
                 raise TransportError(
@@ -378,6 +386,17 @@ def _import_yagmail():
         if sys.modules.get("keyring", False) is None:
             del sys.modules["keyring"]
     return yagmail
+
+
+def _what_to_do_about_the_login(said: str) -> str:
+    # Exchange Online's code when password (basic) logins are off for the mailbox or the tenant:
+    # a better password would not help.
+    if said.startswith("5.7.139"):
+        return (
+            "Microsoft 365 and Outlook.com take no password here, whatever it is; "
+            'see the README\'s "Microsoft 365 and Outlook.com"'
+        )
+    return "check the stored password"
 
 
 def _reset_transaction(smtp: smtplib.SMTP) -> bool:

@@ -337,6 +337,10 @@ def test_summaries_name_the_round_and_a_renamed_summary_updates_the_same_uid(act
         (("calendar", "export", "r1", "-o", "no/such/folder/x.ics"), "does not exist"),
         (("calendar", "export", "r1", "-o", "x.ics", "--alarm-days", "-1"), "alarm-days"),
         (("calendar", "push", "r1", "--url", "ftp://example.org/cal"), "https://"),
+        (
+            ("calendar", "push", "r1", "--url", "http://dav.example.org/cal", "--user", "alex"),
+            "would send your password unencrypted to dav.example.org: use https://",
+        ),
     ],
 )
 def test_calendar_errors_are_one_line(act, run, home, args, mentions):

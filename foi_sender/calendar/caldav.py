@@ -290,8 +290,13 @@ def push_deadlines(
 ) -> PushReport:
     """Keep the CalDAV calendar at `url` in step with the ledger's deadlines; requests whose
     dates cannot be worked out are added to `broken` (see ics.events_with_sequences)."""
-    from foi_sender.config import now
+    from foi_sender.config import now, refuse_password_in_clear
 
+    if user is not None:
+        parts = urlsplit(url)
+        refuse_password_in_clear(
+            "an http:// CalDAV URL", parts.hostname or url, parts.scheme == "https", "use https://"
+        )
     pairs = events_with_sequences(home, settings, round_name, broken=broken)
     return push_calendar(
         url,

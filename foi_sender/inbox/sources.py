@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from foi_sender.config import ImapSettings, stored_secret
+from foi_sender.config import ImapSettings, refuse_password_in_clear, stored_secret
 from foi_sender.errors import InputError, TransportError
 
 PASSWORD_ENV = "FOI_SENDER_IMAP_PASSWORD"
@@ -80,6 +80,9 @@ class ImapMailbox:
 
     def open(self) -> None:
         s = self.settings
+        refuse_password_in_clear(
+            '[imap] security = "none"', s.host, s.security != "none", 'use "ssl" or "starttls"'
+        )
         password, source = stored_secret(PASSWORD_ENV, KEYRING_SERVICE, s.user)
         if not password:
             raise TransportError(
@@ -102,7 +105,8 @@ class ImapMailbox:
             self.close()
             raise TransportError(
                 f"the IMAP server {s.host} refused the login of {s.user} (password from "
-                f"{source}); check it (Gmail and Microsoft 365 want an app password)"
+                f"{source}); check it (Gmail wants an app password; Microsoft 365 and Outlook.com "
+                'take none over IMAP: see the README\'s "Microsoft 365 and Outlook.com")'
             ) from exc
         except (OSError, ssl.SSLError, IMAPClientError) as exc:
             self.close()

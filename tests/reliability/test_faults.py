@@ -249,6 +249,25 @@ CASES = [
         login=True,
     ),
     whole_round(
+        "535 5.7.139 on AUTH (Microsoft 365, no password logins)",
+        (
+            {
+                "stage": "auth",
+                "reply": "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is "
+                "disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more "
+                "information.",
+            },
+        ),
+        NONE_SENT,
+        r"Error: the SMTP server 127\.0\.0\.1 refused the login for alex@example\.org "
+        r"\(535 5\.7\.139 Authentication unsuccessful, .*\): Microsoft 365 and Outlook\.com take "
+        r"no password here, whatever it is; see the README's \"Microsoft 365 and Outlook\.com\"",
+        1,
+        "connect",
+        1,
+        login=True,
+    ),
+    whole_round(
         "535 on AUTH at reconnect",
         (
             {"stage": "data_cmd", "action": "drop", "rcpt": address(2), "times": 1},
