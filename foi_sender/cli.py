@@ -1358,6 +1358,24 @@ def report(app: AppContext, round_name, output) -> None:
 
 
 @cli.group()
+def login() -> None:
+    """Sign in once to a mail provider that takes no password (OAuth2)."""
+
+
+@login.command("microsoft")
+@pass_app
+def login_microsoft(app: AppContext) -> None:
+    """Sign in to Microsoft 365 or Outlook.com (device code), for auth = "microsoft"."""
+    from foi_sender import microsoft
+
+    def show(url: str, code: str) -> None:
+        click.echo(f"To sign in, open {url} in a browser and enter the code {code}")
+
+    who = microsoft.login_for(app.settings, show)
+    click.echo(f"Signed in as {who}; the sign-in is kept in the system keyring.")
+
+
+@cli.group()
 def inbox() -> None:
     """Replies from your mailbox: fetch or import, classify, match, record; the holding pen."""
 

@@ -23,6 +23,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 TRANSPORTS = ("outbox", "smtp")
 SECURITIES = ("starttls", "ssl", "none")
+# How foi-sender logs in to a mail server: a stored password, or a Microsoft sign-in (OAuth2).
+AUTHS = ("password", "microsoft")
+MICROSOFT_AUTHORITY = "https://login.microsoftonline.com"
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
@@ -130,12 +133,27 @@ class Requester:
 
 
 @dataclass(frozen=True)
+class MicrosoftSettings:
+    """The app registration (in the user's own Entra ID) that `login microsoft` signs in with.
+
+    foi-sender has no registration of its own: a public client app is registered by the user or
+    their IT admin, which is also what lets a tenant's admin see and revoke what it may do."""
+
+    client_id: str
+    tenant: str = "organizations"  # a tenant's domain or ID; "consumers" for Outlook.com
+    authority: str = MICROSOFT_AUTHORITY  # another national cloud's sign-in host
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
 class SmtpSettings:
     host: str = "localhost"
     port: int = 587
     security: str = "starttls"
     login: bool = True
     user: str | None = None
+    auth: str = "password"
+    microsoft: MicrosoftSettings | None = None  # set when auth = "microsoft"
     ca_file: str | None = None
     timeout: float = 30.0
     retries: int = 3
@@ -151,6 +169,8 @@ class ImapSettings:
     folder: str = "INBOX"
     ca_file: str | None = None
     timeout: float = 60.0
+    auth: str = "password"
+    microsoft: MicrosoftSettings | None = None  # set when auth = "microsoft"
 
 
 @dataclass(frozen=True)
@@ -185,6 +205,7 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "port": int,
         "security": str,
         "login": bool,
+        "auth": str,
         "user": str,
         "ca_file": str,
         "timeout": (int, float),
@@ -196,14 +217,25 @@ _SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
         "host": str,
         "port": int,
         "security": str,
+        "auth": str,
         "user": str,
         "folder": str,
         "ca_file": str,
         "timeout": (int, float),
     },
     "discover": {"ca_file": str},
+    "microsoft": {"client_id": str, "tenant": str, "authority": str, "ca_file": str},
 }
-_SECRET_KEYS = {"password", "pass", "passwd", "token", "secret"}
+_SECRET_KEYS = {
+    "password",
+    "pass",
+    "passwd",
+    "token",
+    "secret",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+}
 
 
 def config_path(home: Path) -> Path:
@@ -282,7 +314,8 @@ def _build(raw: dict, path: Path) -> Settings:
     rate = send.get("rate_per_minute", 0)
     if not math.isfinite(rate) or rate < 0:  # TOML allows nan and inf
         raise InputError("[send] rate_per_minute must be 0 (no limit) or more")
-    smtp = _smtp_settings(raw.get("smtp", {}))
+    microsoft = _microsoft_settings(raw["microsoft"]) if "microsoft" in raw else None
+    smtp = _smtp_settings(raw.get("smtp", {}), microsoft)
     cal = raw.get("calendar", {})
     alarm_days = cal.get("alarm_days", 2)
     if not 0 <= alarm_days <= 60:
@@ -294,7 +327,7 @@ def _build(raw: dict, path: Path) -> Settings:
         smtp=smtp,
         alarm_days=alarm_days,
         extra_holidays=_extra_holidays(cal.get("extra_holidays", [])),
-        imap=_imap_settings(raw["imap"]) if "imap" in raw else None,
+        imap=_imap_settings(raw["imap"], microsoft) if "imap" in raw else None,
         discover_ca_file=raw.get("discover", {}).get("ca_file"),
     )
 
@@ -344,7 +377,58 @@ def _connection(
     return security, port, timeout
 
 
-def _smtp_settings(smtp: dict) -> SmtpSettings:
+def _auth(table: dict, section: str, microsoft: MicrosoftSettings | None):
+    """The [smtp] or [imap] auth, and the [microsoft] table when it is "microsoft"."""
+    auth = table.get("auth", "password")
+    if auth not in AUTHS:
+        raise InputError(f"[{section}] auth must be one of {', '.join(AUTHS)}, not {auth!r}")
+    if auth != "microsoft":
+        return auth, None
+    if microsoft is None:
+        raise InputError(
+            f'[{section}] auth = "microsoft" needs a [microsoft] table with the client_id of '
+            'your app registration: see the README\'s "Microsoft 365 and Outlook.com"'
+        )
+    if "user" not in table:
+        raise InputError(f'[{section}] auth = "microsoft" needs user, your Microsoft address')
+    return auth, microsoft
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_TENANT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+_AUTHORITY = re.compile(r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?$")
+
+
+def _microsoft_settings(table: dict) -> MicrosoftSettings:
+    client_id = table.get("client_id")
+    if client_id is None:
+        raise InputError(
+            "[microsoft] needs client_id: the Application (client) ID of the app registered in "
+            'Entra ID (see the README\'s "Microsoft 365 and Outlook.com")'
+        )
+    if not _GUID.match(client_id):
+        raise InputError(
+            f"[microsoft] client_id {client_id!r} is not an Application (client) ID: copy the "
+            "GUID (like 0a1b2c3d-0000-4000-8000-00000000abcd) from the app's Overview page"
+        )
+    tenant = table.get("tenant", "organizations")
+    if not _TENANT.match(tenant):
+        raise InputError(
+            f"[microsoft] tenant {tenant!r} is not a tenant: use your organisation's domain "
+            '(example.org), its Directory (tenant) ID, "organizations", or "consumers" for '
+            "Outlook.com"
+        )
+    # An https:// origin only: the tenant goes after it, and a token must never go in clear.
+    authority = table.get("authority", MICROSOFT_AUTHORITY).rstrip("/")
+    if not _AUTHORITY.match(authority):
+        raise InputError(
+            f"[microsoft] authority {authority!r} must be an https:// address with no path, "
+            f"like {MICROSOFT_AUTHORITY}"
+        )
+    return MicrosoftSettings(client_id, tenant, authority, table.get("ca_file"))
+
+
+def _smtp_settings(smtp: dict, microsoft: MicrosoftSettings | None = None) -> SmtpSettings:
     security, port, timeout = _connection(
         smtp, "smtp", security="starttls", ssl_port=465, plain_port=587, timeout=30
     )
@@ -353,6 +437,9 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
     retries, retry_delay = smtp.get("retries", 3), float(smtp.get("retry_delay", 2.0))
     if not 0 <= retries <= 10 or not 0 <= retry_delay <= 600:
         raise InputError("[smtp] retries must be 0..10 and retry_delay 0..600 seconds")
+    auth, microsoft = _auth(smtp, "smtp", microsoft)
+    if auth == "microsoft" and smtp.get("login") is False:
+        raise InputError('[smtp] auth = "microsoft" logs in: remove login = false')
     return SmtpSettings(
         host=host,
         port=port,
@@ -363,12 +450,15 @@ def _smtp_settings(smtp: dict) -> SmtpSettings:
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,
+        auth=auth,
+        microsoft=microsoft,
     )
 
 
-def _imap_settings(imap: dict) -> ImapSettings:
+def _imap_settings(imap: dict, microsoft: MicrosoftSettings | None = None) -> ImapSettings:
     if "host" not in imap or "user" not in imap:
         raise InputError("[imap] needs host and user")
+    auth, microsoft = _auth(imap, "imap", microsoft)
     security, port, timeout = _connection(
         imap, "imap", security="ssl", ssl_port=993, plain_port=143, timeout=60
     )
@@ -380,6 +470,8 @@ def _imap_settings(imap: dict) -> ImapSettings:
         folder=check_text(imap.get("folder", "INBOX"), "[imap] folder"),
         ca_file=imap.get("ca_file"),
         timeout=timeout,
+        auth=auth,
+        microsoft=microsoft,
     )
 
 

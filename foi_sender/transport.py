@@ -210,8 +210,9 @@ class OutboxTransport:
         pass
 
 
-def smtp_password(settings: SmtpSettings) -> str | None:
-    """From the environment, else yagmail's keyring entry; never prompted for."""
+def smtp_password(settings: SmtpSettings):
+    """From the environment, else yagmail's keyring entry; never prompted for. With
+    auth = "microsoft", the stored sign-in (a microsoft.SignIn), checked now, before the round."""
     if not settings.login:
         return None
     refuse_password_in_clear(
@@ -225,6 +226,12 @@ def smtp_password(settings: SmtpSettings) -> str | None:
         # Checked first: with a password but no user, smtplib would log in as "" and the server's
         # refusal would read like a wrong password.
         raise TransportError("[smtp] user is not set in foi.toml, and login = true")
+    if settings.auth == "microsoft":
+        from foi_sender.microsoft import SMTP_SCOPE, SignIn
+
+        sign_in = SignIn(settings.microsoft, user, SMTP_SCOPE)
+        sign_in.token()
+        return sign_in
     password, source = stored_secret(PASSWORD_ENV, KEYRING_SERVICE, user)
     if not password:
         raise TransportError(
@@ -243,7 +250,8 @@ def smtp_password(settings: SmtpSettings) -> str | None:
 class SmtpTransport:
     name = "smtp"
 
-    def __init__(self, settings: SmtpSettings, password: str | None):
+    def __init__(self, settings: SmtpSettings, password):
+        """`password`: smtp_password's answer."""
         self.settings = settings
         self._password = password
         self._client = None
@@ -257,14 +265,16 @@ class SmtpTransport:
         if s.security == "ssl":
             extra["context"] = context
         starttls = {"context": context} if s.security == "starttls" else False
+        # A token of its own for each connection: a round can outlast one (they last an hour).
+        token = self._password.token() if s.auth == "microsoft" else None
         client = yagmail.SMTP(
             user=s.user or "",
-            password=self._password,
+            password=None if token else self._password,
             host=s.host,
             port=s.port,
             smtp_ssl=s.security == "ssl",
             smtp_starttls=starttls,
-            smtp_skip_login=not s.login,
+            smtp_skip_login=not s.login or bool(token),
             soft_email_validation=False,
             **extra,
         )
@@ -274,6 +284,8 @@ class SmtpTransport:
             # either (login = false, security = none or ssl) would get MAIL before any EHLO and
             # answer 503 "send HELO first" to every letter.
             client.smtp.ehlo_or_helo_if_needed()
+            if token:
+                _xoauth2(client.smtp, s.user, token)
         except BaseException as exc:
             # A connection left open after a refused login would linger until garbage collection.
             _quietly_close(client)
@@ -286,7 +298,7 @@ class SmtpTransport:
                 said = _text(exc.smtp_error)
                 raise AuthenticationError(
                     f"the SMTP server {s.host} refused the login for {s.user} "
-                    f"({exc.smtp_code} {said}): {_what_to_do_about_the_login(said)}"
+                    f"({exc.smtp_code} {said}): {_what_to_do_about_the_login(said, s.auth)}"
                 ) from exc
             if isinstance(exc, ssl.SSLCertVerificationError):
                 raise TransportError(
@@ -388,7 +400,25 @@ def _import_yagmail():
     return yagmail
 
 
-def _what_to_do_about_the_login(said: str) -> str:
+def _xoauth2(smtp: smtplib.SMTP, user: str, token: str) -> None:
+    from foi_sender.microsoft import xoauth2
+
+    # A refused token gets a 334 challenge (JSON saying why) first: answered empty, as the
+    # mechanism wants, the server then gives its 535, raised as SMTPAuthenticationError.
+    smtp.auth(
+        "XOAUTH2",
+        lambda challenge=None: "" if challenge is not None else xoauth2(user, token),
+        initial_response_ok=True,
+    )
+
+
+def _what_to_do_about_the_login(said: str, auth: str) -> str:
+    if auth == "microsoft":
+        # With a good token, 5.7.139 means SMTP AUTH is switched off for the mailbox or tenant.
+        return (
+            "run `foi-sender login microsoft` again; if it goes on, ask your Microsoft 365 "
+            "admin to turn on Authenticated SMTP for your mailbox"
+        )
     # Exchange Online's code when password (basic) logins are off for the mailbox or the tenant:
     # a better password would not help.
     if said.startswith("5.7.139"):

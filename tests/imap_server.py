@@ -11,6 +11,7 @@ over a socket, as to Gmail or Dovecot. Messages are put in with imapclient's APP
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -97,13 +98,23 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def running_imap_server(
-    log: Path, tls: tuple[Path, Path] | None = None
+    log: Path, tls: tuple[Path, Path] | None = None, bearer: tuple[Path, Path] | None = None
 ) -> Iterator[ImapTestServer]:
-    """`tls`: (certificate, key) to offer STARTTLS with; without, plain IMAP only."""
+    """`tls`: (certificate, key) to offer STARTTLS with; without, plain IMAP only. `bearer`:
+    (token file, attempts log) to take XOAUTH2 as well (see pymap_xoauth2.py)."""
     port = _free_port()
-    pymap = Path(sys.executable).with_name("pymap")
+    pymap = (
+        [sys.executable, str(Path(__file__).with_name("pymap_xoauth2.py"))]
+        if bearer
+        else [str(Path(sys.executable).with_name("pymap"))]
+    )
+    env = (
+        {**os.environ, "PYMAP_BEARER_FILE": str(bearer[0]), "PYMAP_BEARER_LOG": str(bearer[1])}
+        if bearer
+        else None
+    )
     command = [
-        str(pymap),
+        *pymap,
         *(["--cert", str(tls[0]), "--key", str(tls[1])] if tls else ["--no-tls"]),
         "--host",
         "127.0.0.1",
@@ -118,7 +129,7 @@ def running_imap_server(
         PASSWORD,
     ]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 20
         while True:

@@ -41,9 +41,12 @@ councils.yaml of fake councils (`council-001`... at `council-001@example.gov.uk`
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -57,7 +60,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword
 
 STAGES = ("connect", "auth", "mail", "rcpt", "data_cmd", "data")
 ACTIONS = ("reply", "reply_close", "drop", "stall", "delay")
@@ -134,6 +137,8 @@ class Recorder:
         self.log: list[Event] = []
         self.messages: list[Received] = []
         self.auth_attempts: list[tuple[str, str, bool]] = []  # (user, password, accepted)
+        # XOAUTH2: (user, token) -> accepted; None: the mechanism is not offered
+        self.accept_bearer: Callable[[str, str], bool] | None = None
         self.counts: Counter[str] = Counter()
         self.accepting = False
         self.changed = threading.Condition()
@@ -198,6 +203,33 @@ class Recorder:
         if not accepted:
             return AuthResult(success=False, handled=False)
         return AuthResult(success=True, auth_data=user)
+
+    async def auth_XOAUTH2(self, server, args: list[str]) -> AuthResult:
+        """OAuth2 as Exchange Online does it: `accept_bearer(user, token)` decides; a refused
+        token gets a 334 challenge carrying a JSON status, the client's empty answer, then 535."""
+        if self.accept_bearer is None:  # a server that does not know the mechanism
+            await server.push("504 5.7.4 Unrecognized authentication type")
+            return AuthResult(success=False, handled=True)
+        if len(args) > 1:
+            response = base64.b64decode(args[1])
+        else:
+            response = await server.challenge_auth("")
+            if response is MISSING:
+                return AuthResult(success=False, handled=True)
+        match = re.fullmatch(rb"user=([^\x01]*)\x01auth=Bearer ([^\x01]*)\x01\x01", response)
+        user, token = (m.decode() for m in match.groups()) if match else ("", "")
+        self.record(server, "auth", user)
+        accepted = bool(match) and self.accept_bearer(user, token)
+        with self.changed:
+            self.auth_attempts.append((user, token, accepted))
+        if accepted:
+            return AuthResult(success=True, auth_data=user)
+        status = json.dumps(
+            {"status": "401", "schemes": "bearer", "scope": "https://outlook.office.com/SMTP.Send"}
+        )
+        await server.challenge_auth(status)
+        await server.push("535 5.7.3 Authentication unsuccessful")
+        return AuthResult(success=False, handled=True)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         number = self.record(server, "mail", address)

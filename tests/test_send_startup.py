@@ -26,7 +26,7 @@ from smtp_server import (  # noqa: E402
 
 pytest_plugins = ["smtp_server"]
 
-WATCHED = ("keyring", "asyncio", "yagmail", "smtplib", "jinja2")
+WATCHED = ("keyring", "asyncio", "yagmail", "smtplib", "jinja2", "msal")
 # Runs the command as `foi-sender` would, and says on stderr, as it exits, which of WATCHED were
 # imported (an entry set to None is an import refused on purpose, not an import).
 PROBE = (

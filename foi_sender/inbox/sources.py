@@ -83,13 +83,7 @@ class ImapMailbox:
         refuse_password_in_clear(
             '[imap] security = "none"', s.host, s.security != "none", 'use "ssl" or "starttls"'
         )
-        password, source = stored_secret(PASSWORD_ENV, KEYRING_SERVICE, s.user)
-        if not password:
-            raise TransportError(
-                f"no IMAP password for {s.user}: set {PASSWORD_ENV}, or store it with "
-                f"python -c \"import keyring; keyring.set_password('{KEYRING_SERVICE}', "
-                f"'{s.user}', input('password: '))\""
-            )
+        password, source = self._secret()
         from imapclient import IMAPClient
         from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -100,9 +94,18 @@ class ImapMailbox:
             )
             if s.security == "starttls":
                 self.client.starttls(context)
-            self.client.login(s.user, password)
+            if s.auth == "microsoft":
+                self.client.oauth2_login(s.user, password)
+            else:
+                self.client.login(s.user, password)
         except LoginError as exc:
             self.close()
+            if s.auth == "microsoft":
+                raise TransportError(
+                    f"the IMAP server {s.host} refused the Microsoft sign-in of {s.user}: run "
+                    "`foi-sender login microsoft` again (and check the app registration has "
+                    "IMAP.AccessAsUser.All)"
+                ) from exc
             raise TransportError(
                 f"the IMAP server {s.host} refused the login of {s.user} (password from "
                 f"{source}); check it (Gmail wants an app password; Microsoft 365 and Outlook.com "
@@ -111,6 +114,22 @@ class ImapMailbox:
         except (OSError, ssl.SSLError, IMAPClientError) as exc:
             self.close()
             raise TransportError(f"cannot reach the IMAP server {s.host}:{s.port}: {exc}") from exc
+
+    def _secret(self) -> tuple[str, str]:
+        """The password, or with auth = "microsoft" an access token, and where it came from."""
+        s = self.settings
+        if s.auth == "microsoft":
+            from foi_sender.microsoft import IMAP_SCOPE, SignIn
+
+            return SignIn(s.microsoft, s.user, IMAP_SCOPE).token(), "the Microsoft sign-in"
+        password, source = stored_secret(PASSWORD_ENV, KEYRING_SERVICE, s.user)
+        if not password:
+            raise TransportError(
+                f"no IMAP password for {s.user}: set {PASSWORD_ENV}, or store it with "
+                f"python -c \"import keyring; keyring.set_password('{KEYRING_SERVICE}', "
+                f"'{s.user}', input('password: '))\""
+            )
+        return password, source
 
     def _context(self) -> ssl.SSLContext | None:
         if self.settings.security == "none":
