@@ -510,6 +510,7 @@ host = "smtp.gmail.com"
 port = 587
 security = "starttls"     # starttls | ssl | none
 login = true              # false for a relay that takes no login
+# auth = "password"       # "microsoft" for Microsoft 365 / Outlook.com (README: sign in once)
 user = {email}
 # ca_file = "/path/to/ca.pem"   # trust this CA as well as the system's
 # retries = 3             # tries after a temporary failure (4xx, connection refused)
