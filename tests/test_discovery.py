@@ -599,3 +599,15 @@ def test_missing_crawls_only_councils_without_an_address(home, proxy):
     crawled = {row["council"] for row in json.loads(result.stdout)}
     assert crawled == set(COUNCILS) - {"carnwyn"}
     assert not [h for h in proxy.web.hits if h.host == "www.carnwyn.gov.uk"]
+
+
+def test_an_address_on_another_domain_keeps_its_proof_in_the_registry(site_home):
+    """Once accepted the proposal is gone: email_source is what says why the domain is theirs."""
+    home, env = site_home
+    result = invoke(home, env, "councils", "accept", "westmarchshire")
+    assert result.exit_code == 0, result.output
+    text = (home / "councils.yaml").read_text(encoding="utf-8")
+    url = "http://www.westmarchshire.gov.uk/your-council/freedom-of-information"
+    proof = "wmarch.gov.uk is the council's: http://www.wmarch.gov.uk/ redirects to http://www.westmarchshire.gov.uk/"
+    assert f'    email_source: "{url} (page; found 2026-03-02; {proof})"\n' in text
+    assert invoke(home, env, "councils", "check").exit_code == 0

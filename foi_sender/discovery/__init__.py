@@ -13,6 +13,7 @@ from pathlib import Path
 
 import foi_sender.discovery.store as store
 from foi_sender import __version__, config
+from foi_sender.discovery.rank import proof_in
 from foi_sender.discovery.store import Candidate
 from foi_sender.errors import InputError, LedgerError
 from foi_sender.ledger import ledger_path, open_ledger, read_ledger
@@ -237,8 +238,12 @@ def accept(
 
 
 def _source(candidate: Candidate) -> str:
+    """Where the address was found and when; and, for an address on another domain, why that
+    domain is the council's, which councils.yaml keeps after the proposal is gone."""
     where = "reply" if candidate.source == "reply" else "page"
-    return f"{candidate.url} ({where}; found {candidate.found_on.isoformat()})"
+    proof = proof_in(candidate.evidence)
+    why = f"; {proof}" if proof else ""
+    return f"{candidate.url} ({where}; found {candidate.found_on.isoformat()}{why})"
 
 
 def _accept_one(council: Council, candidates: list[Candidate], address: str | None):

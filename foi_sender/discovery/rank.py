@@ -141,3 +141,12 @@ def _with_proof(proposal: Proposal, vouched: dict[str, str]) -> Proposal:
     if proof is None:
         return proposal
     return replace(proposal, evidence=f"{proposal.evidence} [{proof}]")
+
+
+def proof_in(evidence: str) -> str | None:
+    """The proof _with_proof put at the end of an address's evidence, if it has one."""
+    found = _PROOF.search(evidence)
+    return found[1] if found else None
+
+
+_PROOF = re.compile(r"\[([^\[\]]+ is the council's: [^\[\]]+)\]$")
