@@ -12,6 +12,7 @@ what foi-sender stores in the keyring install this one for their duration:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +25,11 @@ from keyring.errors import PasswordDeleteError
 class FileKeyring(KeyringBackend):
     priority = 1
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path | None = None):
+        """`path`, else $TEST_KEYRING_FILE (a subprocess given
+        PYTHON_KEYRING_BACKEND=file_keyring.FileKeyring and tests/ on PYTHONPATH)."""
         super().__init__()
-        self.path = path
+        self.path = path or Path(os.environ["TEST_KEYRING_FILE"])
 
     def entries(self) -> dict[tuple[str, str], str]:
         if not self.path.exists():

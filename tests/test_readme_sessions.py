@@ -26,7 +26,9 @@ The convention (README.md, Development): a block is replayed when the line befor
   and HTTPS_PROXY, and a home with their registry (Exampleshire's homepage https, the proxy's
   test CA in `[discover] ca_file`). `setup=imap`: a pymap server on 127.0.0.1 holding the inbox
   corpus (tests/fixtures/inbox), and a home that sent the round `spring` to its councils on
-  14 April 2025 (as scripts/inbox_session.py does).
+  14 April 2025 (as scripts/inbox_session.py does). `setup=microsoft`: a loopback identity
+  provider shaped like Entra ID (tests/identity_provider.py), a home whose [smtp] signs in there,
+  and a keyring in a file (tests/file_keyring.py).
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import identity_provider
 import pytest
 import test_resend as resend
+from identity_provider import running_identity_provider
 from imap_server import running_imap_server
 from test_inbox import ROUND_MAIL, Home, write_home
 
@@ -220,8 +224,28 @@ def bounced_setup(home: Path, env: dict):
     yield
 
 
+@contextlib.contextmanager
+def microsoft_setup(home: Path, env: dict):
+    config = write_initial_config(home, "Alex Example", "alex@example.org", None)
+    with running_identity_provider(home.parent) as provider:
+        text = config.read_text(encoding="utf-8").replace("login = true", 'auth = "microsoft"')
+        config.write_text(
+            text
+            + f'\n[microsoft]\nclient_id = "{identity_provider.CLIENT_ID}"\n'
+            + f'authority = "{provider.base_url}"\nca_file = "{provider.ca_file}"\n',
+            encoding="utf-8",
+        )
+        env.update(
+            PYTHONPATH=str(REPO / "tests"),
+            PYTHON_KEYRING_BACKEND="file_keyring.FileKeyring",
+            TEST_KEYRING_FILE=str(home.parent / "keyring.json"),
+        )
+        yield
+
+
 SETUPS = {
     None: no_setup,
+    "microsoft": microsoft_setup,
     "sent": sent_setup,
     "bounced": bounced_setup,
     "web": web_setup,
