@@ -72,6 +72,11 @@ Image credits: banner@2x.jpg</p>
     return html.encode("utf-8")
 
 
+def _front(site: str, domain: str, path: str, text: str) -> Route:
+    """A homepage whose one way to the FOI pages is a link (the rest is the house style)."""
+    return _html(page(site, site, f'\n<p><a href="{path}">{escape(text)}</a></p>', domain=domain))
+
+
 def _html(body: bytes) -> Route:
     return Route(body)
 
@@ -239,14 +244,8 @@ def glenmorach() -> dict[str, Route]:
     site, domain = "Glenmorach Council", "glenmorach.gov.uk"
     return {
         **_board_calendar(site, domain),
-        "/": _html(
-            page(
-                site,
-                "Glenmorach Council",
-                """
-<p><a href="/council-and-government/access-to-information">Access to information</a></p>""",
-                domain=domain,
-            )
+        "/": _front(
+            site, domain, "/council-and-government/access-to-information", "Access to information"
         ),
         "/council-and-government/access-to-information": _html(
             page(
@@ -303,15 +302,7 @@ def fernbridge() -> dict[str, Route]:
     """Form only: the FOI page offers a web form and no address (a data-protection decoy)."""
     site, domain = "Fernbridge Borough Council", "fernbridge.gov.uk"
     return {
-        "/": _html(
-            page(
-                site,
-                "Fernbridge Borough Council",
-                """
-<p><a href="/foi">Freedom of information</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/foi", "Freedom of information"),
         "/foi": _html(
             page(
                 site,
@@ -335,15 +326,7 @@ def highcombe() -> dict[str, Route]:
         "/robots.txt": Route(
             b"User-agent: *\nDisallow: /freedom-of-information\n", content_type="text/plain"
         ),
-        "/": _html(
-            page(
-                site,
-                "Highcombe District Council",
-                """
-<p><a href="/freedom-of-information">Freedom of information</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/freedom-of-information", "Freedom of information"),
         "/freedom-of-information": _html(
             page(
                 site,
@@ -369,15 +352,7 @@ def ashvale() -> dict[str, Route]:
     site, domain = "Ashvale Council", "ashvale.gov.uk"
     return {
         "/robots.txt": Route(b"User-agent: *\nCrawl-delay: 0.4\n", content_type="text/plain"),
-        "/": _html(
-            page(
-                site,
-                "Ashvale Council",
-                """
-<p><a href="/about-the-council">About the council</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/about-the-council", "About the council"),
         "/about-the-council": _html(
             page(
                 site,
@@ -476,15 +451,7 @@ def westmarchshire() -> dict[str, Route]:
     site, domain = "Westmarchshire County Council", "westmarchshire.gov.uk"
     yc = ("Your council", "/your-council")
     return {
-        "/": _html(
-            page(
-                site,
-                "Westmarchshire County Council",
-                """
-<p><a href="/your-council/freedom-of-information">Freedom of information</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/your-council/freedom-of-information", "Freedom of information"),
         "/your-council/freedom-of-information": _html(
             page(
                 site,
@@ -573,15 +540,7 @@ def eastbury() -> dict[str, Route]:
     for schools and social care): none of them is the district's own."""
     site, domain = "Eastbury District Council", "eastbury.gov.uk"
     return {
-        "/": _html(
-            page(
-                site,
-                "Eastbury District Council",
-                """
-<p><a href="/freedom-of-information">Freedom of information</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/freedom-of-information", "Freedom of information"),
         "/freedom-of-information": _html(
             page(
                 site,
@@ -624,15 +583,7 @@ def southdean() -> dict[str, Route]:
     """The address is on an alias whose robots.txt turns every crawler away."""
     site, domain = "Southdean Council", "southdean.gov.uk"
     return {
-        "/": _html(
-            page(
-                site,
-                "Southdean Council",
-                """
-<p><a href="/council/foi">Freedom of information (FOI)</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/council/foi", "Freedom of information (FOI)"),
         "/council/foi": _html(
             page(
                 site,
@@ -656,15 +607,7 @@ def kelby() -> dict[str, Route]:
     """The address is on a name whose www. host gives no answer; the bare name redirects."""
     site, domain = "Kelby Borough Council", "kelby.gov.uk"
     return {
-        "/": _html(
-            page(
-                site,
-                "Kelby Borough Council",
-                """
-<p><a href="/about-us/freedom-of-information">Freedom of information</a></p>""",
-                domain=domain,
-            )
-        ),
+        "/": _front(site, domain, "/about-us/freedom-of-information", "Freedom of information"),
         "/about-us/freedom-of-information": _html(
             page(
                 site,
