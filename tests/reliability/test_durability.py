@@ -96,3 +96,56 @@ def test_a_log_that_cannot_be_synced_at_the_end_is_one_clear_error(smtp_server, 
     assert "(before that, this run: 3 sent)" in errors[0]
     assert len(smtp_server.messages) == 3
     assert [row.status for row in ledger_rows(home).values()] == ["sent"] * 3
+
+
+def test_a_power_cut_that_loses_the_last_sent_mark_leaves_that_letter_uncertain_not_resent(
+    smtp_server, home, run, tmp_path
+):
+    """What one fsync a letter risks, played out: the ledger as a power cut right after the
+    third letter's `sent` commit would leave it, when only what was fsynced survives (the log
+    cut back to where it stood after that letter's claim). The next run must find the letter
+    `sending`, call it uncertain and send nothing; the letters before it stay sent."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from foi_sender.cli import cli
+    from foi_sender.ledger import Ledger
+
+    write_smtp_home(home, smtp_server, councils=5)
+    cut = tmp_path / "after-the-cut"
+    real_finish = Ledger.finish
+    finished = []
+
+    def finish_then_cut_power_after_the_third(ledger, *args, **kwargs):
+        log = home / "foi.sqlite-wal"
+        synced = log.stat().st_size  # the claim just before was fsynced: all of this survives
+        real_finish(ledger, *args, **kwargs)
+        finished.append(args[0])
+        if len(finished) == 3:
+            cut.mkdir()
+            for name in ("foi.toml", "councils.yaml", "foi.sqlite"):
+                shutil.copy2(home / name, cut / name)
+            with log.open("rb") as source, (cut / "foi.sqlite-wal").open("wb") as kept:
+                kept.write(source.read(synced))  # the unsynced `sent` is lost; no -shm either
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Ledger, "finish", finish_then_cut_power_after_the_third)
+        assert run("send", "r1", "--all", "--yes").exit_code == 0
+    assert len(smtp_server.messages) == 5
+
+    after = [row.status for row in ledger_rows(cut).values()]
+    assert after == ["sent", "sent", "sending", "queued", "queued"]
+
+    resumed = CliRunner().invoke(cli, ["--home", str(cut), "send", "r1", "--yes"])
+
+    assert resumed.exit_code == 1, resumed.output  # a letter left uncertain is not "done"
+    assert "uncertain" in resumed.output
+    assert [row.status for row in ledger_rows(cut).values()] == [
+        "sent", "sent", "uncertain", "sent", "sent"
+    ]  # fmt: skip
+    # The third letter was not sent again: the server has its one copy, and the last two.
+    assert len(smtp_server.messages) == 7
+    assert [m.rcpt_tos for m in smtp_server.messages[5:]] == [
+        m.rcpt_tos for m in smtp_server.messages[3:5]
+    ]
